@@ -1,0 +1,5 @@
+"""Entry point for `python -m jarvis`."""
+
+from jarvis.cli import main
+
+main()

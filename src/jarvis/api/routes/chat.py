@@ -1,0 +1,78 @@
+"""POST /api/chat: one text turn, answered whole or as a stream of pipeline events (server-sent events)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
+
+from jarvis.api.deps import ServicesDep
+from jarvis.api.errors import jarvis_error_response
+from jarvis.api.schemas import ChatRequest, ChatResponse, ErrorBody
+
+router = APIRouter(prefix="/api", tags=["chat"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Unknown conversation"},
+    422: {"model": ErrorBody, "description": "Empty or too long message"},
+    503: {"model": ErrorBody, "description": "Model busy (Retry-After) or unavailable"},
+}
+
+
+def sse(event: BaseModel) -> bytes:
+    return f"event: {event.type}\ndata: {event.model_dump_json()}\n\n".encode()  # type: ignore[attr-defined]
+
+
+@router.post("/chat", response_model=ChatResponse, responses=ERRORS)
+async def chat(body: ChatRequest, services: ServicesDep) -> JSONResponse | StreamingResponse:
+    pipeline = services.pipeline
+    services.llm.check_capacity()
+    prepared = await pipeline.prepare(body.message, body.conversation_id)
+    if not body.stream:
+
+        async def ignore(_: BaseModel) -> None:
+            return None
+
+        result = await pipeline.run(prepared, ignore)
+        if result.error is not None:
+            return jarvis_error_response(result.error)
+        end = result.end
+        response = ChatResponse(
+            conversation_id=prepared.conversation_id,
+            message_id=end.message_id,
+            reply=end.reply,
+            status=end.status,
+            timings=end.timings,
+        )
+        return JSONResponse(response.model_dump(mode="json"))
+
+    async def events() -> AsyncIterator[bytes]:
+        queue: asyncio.Queue[BaseModel | None] = asyncio.Queue()
+
+        async def emit(event: BaseModel) -> None:
+            await queue.put(event)
+
+        async def produce() -> None:
+            try:
+                await pipeline.run(prepared, emit)
+            finally:
+                await queue.put(None)
+
+        task = asyncio.create_task(produce())
+        try:
+            while (event := await queue.get()) is not None:
+                yield sse(event)
+        finally:
+            # The client left: cancel the generation (the pipeline keeps what was said so far).
+            if not task.done():
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

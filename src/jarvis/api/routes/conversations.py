@@ -1,0 +1,69 @@
+"""Stored conversations: list, read, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+
+from jarvis.api.deps import ServicesDep
+from jarvis.api.schemas import (
+    ConversationDetail,
+    ConversationList,
+    ConversationOut,
+    ErrorBody,
+    MessageOut,
+)
+
+router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Unknown conversation"}}
+
+
+@router.get("", response_model=ConversationList)
+async def list_conversations(
+    services: ServicesDep,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> ConversationList:
+    rows = await services.conversations.list_recent(limit=limit, offset=offset)
+    return ConversationList(
+        conversations=[
+            ConversationOut(
+                id=r.id,
+                title=r.title,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+                message_count=r.message_count,
+            )
+            for r in rows
+        ]
+    )
+
+
+@router.get("/{conversation_id}", response_model=ConversationDetail, responses=NOT_FOUND)
+async def get_conversation(conversation_id: str, services: ServicesDep) -> ConversationDetail:
+    conversation = await services.conversations.get(conversation_id)
+    messages = await services.conversations.messages(conversation_id)
+    return ConversationDetail(
+        id=conversation.id,
+        title=conversation.title,
+        created_at=conversation.created_at,
+        updated_at=conversation.updated_at,
+        messages=[
+            MessageOut(
+                id=m.id,
+                role=m.role,
+                content=m.content,
+                status=m.status,
+                created_at=m.created_at,
+                timings=m.timings,
+            )
+            for m in messages
+        ],
+    )
+
+
+@router.delete("/{conversation_id}", status_code=204, responses=NOT_FOUND)
+async def delete_conversation(conversation_id: str, services: ServicesDep) -> Response:
+    await services.conversations.delete(conversation_id)
+    return Response(status_code=204)

@@ -1,0 +1,34 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from jarvis.api.deps import ServicesDep
+from jarvis.api.schemas import ComponentStatus, ReadyResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="The process is alive")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", response_model=ReadyResponse, summary="Models loaded and database reachable")
+async def ready(services: ServicesDep) -> JSONResponse:
+    engine = await services.engine.health()
+    database = await services.db.ping()
+    components = {
+        "llm": ComponentStatus(ready=engine.ready, detail=engine.detail),
+        "database": ComponentStatus(ready=database, detail="joignable" if database else "injoignable"),
+    }
+    body = ReadyResponse(ready=all(c.ready for c in components.values()), components=components)
+    return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(services: ServicesDep) -> Response:
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,64 @@
+"""create_app(settings) -> FastAPI: the lifespan builds the store, the engines and the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from jarvis import __version__
+from jarvis.api import errors
+from jarvis.api.auth import AuthMiddleware, FailureLimiter
+from jarvis.api.middleware import BodyLimitMiddleware, MetricsMiddleware
+from jarvis.api.openai import router as openai_router
+from jarvis.api.routes.chat import router as chat_router
+from jarvis.api.routes.conversations import router as conversations_router
+from jarvis.api.routes.health import router as health_router
+from jarvis.api.ws import router as ws_router
+from jarvis.config import Settings
+from jarvis.metrics import Metrics
+from jarvis.services import Services, build_services
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The whole server. `services` may be given (tests); otherwise they are built at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = services or await build_services(settings, metrics=metrics)
+        app.state.services = built
+        built.start_loading()
+        try:
+            yield
+        finally:
+            await built.close()
+
+    metrics = services.metrics if services else Metrics()
+    app = FastAPI(
+        title="Jarvis",
+        version=__version__,
+        description="Assistant vocal privé et local. Toutes les routes sauf /health et /ready demandent "
+        "l'en-tête Authorization: Bearer <jeton> (créez-en un avec `jarvis token create --name NOM`).",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for router in (health_router, chat_router, conversations_router, openai_router, ws_router):
+        app.include_router(router)
+    # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for.
+    app.add_middleware(
+        AuthMiddleware,
+        enabled=settings.auth.enabled,
+        limiter=FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds),
+    )
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
+    if settings.server.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.server.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,1 @@
+"""The brain: prompt assembly and persona (later: fast-path intents, tool loop)."""

@@ -1,0 +1,117 @@
+"""Prompt assembly. The system prompt is a constant prefix so llama.cpp's prefix cache keeps it evaluated;
+everything that changes (date and time) goes right before the newest user message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from jarvis.llm.base import ChatMessage
+
+PERSONA = {
+    "fr": (
+        "Tu es Jarvis, l'assistant vocal privé d'une maison. Tu fonctionnes entièrement en local, sans cloud. "
+        "Réponds dans la langue de l'utilisateur (en français par défaut), en une à trois phrases courtes, "
+        "naturelles et faciles à dire à voix haute : pas de listes, de titres ni de Markdown sauf si on te les "
+        "demande. Sois direct et chaleureux. Si tu ne sais pas, dis-le simplement ; n'invente jamais de faits, "
+        "d'actions effectuées ni de chiffres."
+    ),
+    "en": (
+        "You are Jarvis, the private voice assistant of a home. You run entirely locally, without any cloud. "
+        "Answer in the user's language (English by default), in one to three short, natural sentences that are "
+        "easy to say aloud: no lists, headings or Markdown unless asked. Be direct and warm. If you do not know, "
+        "say so plainly; never invent facts, actions you did not take, or numbers."
+    ),
+}
+
+_WEEKDAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def describe_now(now: datetime, language: str) -> str:
+    """The local date and time as a sentence the model reads (minute resolution)."""
+    lang = language if language in _WEEKDAYS else "fr"
+    weekday = _WEEKDAYS[lang][now.weekday()]
+    month = _MONTHS[lang][now.month - 1]
+    zone = now.tzname() or ""
+    if lang == "fr":
+        return f"Contexte : nous sommes le {weekday} {now.day} {month} {now.year}, il est {now:%H:%M} ({zone})."
+    return f"Context: today is {weekday}, {month} {now.day}, {now.year}; the time is {now:%H:%M} ({zone})."
+
+
+def estimate_tokens(text: str) -> int:
+    # About 3.5 characters per token for French and English with Qwen's tokenizer; used for history budgets.
+    return len(text) // 3 + 4
+
+
+@dataclass
+class PromptBuilder:
+    language: str
+    timezone: ZoneInfo | None
+    history_tokens: int
+    clock: Callable[[], datetime] = datetime.now
+
+    @property
+    def system_prompt(self) -> str:
+        return PERSONA.get(self.language, PERSONA["fr"])
+
+    def now(self) -> datetime:
+        now = self.clock()
+        if self.timezone is not None:
+            return now.astimezone(self.timezone)
+        return now.astimezone()
+
+    def build(self, history: Sequence[tuple[str, str]], user_text: str) -> list[ChatMessage]:
+        """System prompt, the most recent history that fits the budget, the date and time, the new message."""
+        kept: list[ChatMessage] = []
+        budget = self.history_tokens
+        for role, content in reversed(history):
+            cost = estimate_tokens(content)
+            if cost > budget:
+                break
+            budget -= cost
+            kept.append({"role": role, "content": content})
+        kept.reverse()
+        # Start the kept history on a user turn so the model never sees an orphan reply first.
+        while kept and kept[0]["role"] != "user":
+            kept.pop(0)
+        return [
+            {"role": "system", "content": self.system_prompt},
+            *kept,
+            {"role": "system", "content": describe_now(self.now(), self.language)},
+            {"role": "user", "content": user_text},
+        ]

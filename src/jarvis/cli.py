@@ -1,0 +1,283 @@
+"""The `jarvis` command line: wiring only."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from jarvis.config import Settings, load_settings
+from jarvis.errors import JarvisError
+
+app = typer.Typer(help="Jarvis, l'assistant vocal privé de la maison.", no_args_is_help=True)
+token_app = typer.Typer(help="Gérer les jetons d'accès à l'API.", no_args_is_help=True)
+bench_app = typer.Typer(help="Mesurer la vitesse (résultats JSON).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(bench_app, name="bench")
+console = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Fichier YAML de réglages (sinon JARVIS_CONFIG_FILE).")
+]
+UrlOption = Annotated[str | None, typer.Option("--url", help="Adresse du serveur (défaut : réglages server.*).")]
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", help="Jeton d'API (défaut : JARVIS_TOKEN, sinon le jeton local du CLI)."),
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]Erreur :[/] {message}")
+    return typer.Exit(code)
+
+
+def settings_or_exit(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        settings = load_settings(config, **overrides)
+    except JarvisError as exc:
+        raise fail(exc.message, 2) from exc
+    from jarvis.logging import configure_logging
+
+    configure_logging(settings.log)
+    return settings
+
+
+def byte_progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    )
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Adresse d'écoute (défaut 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (défaut 8000).")] = None,
+) -> None:
+    """Démarrer le serveur (API REST, WebSocket, compatible OpenAI)."""
+    settings = settings_or_exit(config)
+    server = settings.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
+    settings = settings.model_copy(update={"server": server})
+    if not server.is_loopback and not settings.auth.enabled:
+        raise fail(
+            f"Refus d'écouter sur {server.host} sans authentification : activez auth.enabled "
+            "(JARVIS_AUTH__ENABLED=true) ou écoutez sur 127.0.0.1.",
+            2,
+        )
+    import uvicorn
+
+    from jarvis.app import create_app
+
+    err.print(f"Jarvis écoute sur [bold]http://{server.host}:{server.port}[/] (documentation : /docs).")
+    err.print("Créez un jeton d'API avec [bold]jarvis token create --name NOM[/] ; le CLI a le sien.")
+    uvicorn.run(
+        create_app(settings),
+        host=server.host,
+        port=server.port,
+        log_config=None,
+        timeout_graceful_shutdown=5,
+        ws_max_size=settings.server.max_body_bytes,
+    )
+
+
+@app.command()
+def setup(
+    config: ConfigOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Réassembler même si le fichier est vérifié.")] = False,
+) -> None:
+    """Préparer les modèles dans data_dir/models depuis les paquets installés (vérifiés par SHA-256)."""
+    from jarvis.models.catalog import CATALOG
+    from jarvis.models.prepare import assemble, status
+
+    settings = settings_or_exit(config)
+    for spec in CATALOG.values():
+        state = status(spec, settings.models_dir)
+        if state.verified and not force:
+            console.print(f"[green]✓[/] {spec.name} déjà prêt : {state.path}")
+            continue
+        try:
+            with byte_progress() as progress:
+                task = progress.add_task(f"Assemblage de {spec.name}", total=spec.size_bytes)
+                path = assemble(spec, settings.models_dir, partial(progress.advance, task))
+        except JarvisError as exc:
+            raise fail(exc.message) from exc
+        console.print(f"[green]✓[/] {spec.name} prêt et vérifié : {path}")
+
+
+@app.command()
+def doctor(config: ConfigOption = None) -> None:
+    """Vérifier chaque moteur et modèle : présent, somme de contrôle, chargement, vitesse."""
+    from jarvis import doctor as checks
+
+    settings = settings_or_exit(config)
+    results = []
+    with byte_progress() as progress:
+
+        def bar(name: str, total: int) -> Callable[[int], None]:
+            task = progress.add_task(f"Vérification de {name}", total=total)
+            return lambda n: progress.advance(task, n)
+
+        results.extend(checks.check_models(settings, bar))
+    results.append(asyncio.run(checks.check_database(settings)))
+    with console.status("Chargement du modèle de langage et essai…"):
+        results.append(asyncio.run(checks.check_llm(settings)))
+    table = Table("", "Élément", "Détail", title=f"Jarvis — données : {settings.data_dir}")
+    for check in results:
+        table.add_row("[green]✓[/]" if check.ok else "[red]✗[/]", check.name, check.detail)
+    console.print(table)
+    if not all(c.ok for c in results):
+        raise typer.Exit(1)
+
+
+def _client(settings: Settings, url: str | None, token: str | None) -> Any:
+    from jarvis.client import ApiClient, default_url, resolve_token
+
+    return ApiClient(url or default_url(settings), resolve_token(settings, token))
+
+
+def _print_turn(client: Any, message: str, conversation_id: str | None) -> str | None:
+    """Stream one turn to the terminal; returns the conversation id."""
+    for event in client.chat_stream(message, conversation_id):
+        kind = event["type"]
+        if kind == "run-start":
+            conversation_id = event["conversation_id"]
+        elif kind == "llm-delta":
+            console.print(event["text"], end="", markup=False, highlight=False)
+        elif kind == "error":
+            console.print()
+            err.print(f"[bold red]Erreur ({event['code']}) :[/] {event['message']}")
+        elif kind == "run-end":
+            console.print()
+    return conversation_id
+
+
+@app.command()
+def ask(
+    message: Annotated[str, typer.Argument(help="La question ou la demande.")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Poursuivre cette conversation.")] = None,
+) -> None:
+    """Poser une question à Jarvis et afficher la réponse au fil de l'eau."""
+    settings = settings_or_exit(config)
+    try:
+        _print_turn(_client(settings, url, token), message, conversation)
+    except JarvisError as exc:
+        raise fail(f"{exc.message} [{exc.code}]", 3) from exc
+
+
+@app.command()
+def chat(
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Poursuivre cette conversation.")] = None,
+) -> None:
+    """Discuter avec Jarvis dans le terminal (Ctrl-D ou /quit pour sortir)."""
+    settings = settings_or_exit(config)
+    client = _client(settings, url, token)
+    console.print("[dim]Parlez à Jarvis. /new : nouvelle conversation, /quit : quitter.[/]")
+    while True:
+        try:
+            line = console.input("[bold cyan]vous ›[/] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+        if line in ("/quit", "/exit"):
+            return
+        if line == "/new":
+            conversation = None
+            continue
+        if not line:
+            continue
+        console.print("[bold magenta]jarvis ›[/] ", end="")
+        try:
+            conversation = _print_turn(client, line, conversation)
+        except JarvisError as exc:
+            console.print()
+            err.print(f"[bold red]Erreur :[/] {exc.message}")
+            if exc.code == "server-unreachable":
+                raise typer.Exit(3) from exc
+        except KeyboardInterrupt:
+            console.print("\n[dim](interrompu)[/]")
+
+
+def _tokens(settings: Settings) -> Any:
+    from jarvis.store.db import Database
+    from jarvis.store.tokens import TokenRepository
+
+    return TokenRepository(Database(settings.database_url))
+
+
+async def _with_tokens(settings: Settings, action: Callable[[Any], Any]) -> Any:
+    repo = _tokens(settings)
+    try:
+        await repo.db.migrate()
+        return await action(repo)
+    finally:
+        await repo.db.close()
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", "-n", help="Nom du jeton (qui ou quoi l'utilise).")],
+    config: ConfigOption = None,
+) -> None:
+    """Créer un jeton : il n'est affiché qu'une fois (seule son empreinte est gardée)."""
+    settings = settings_or_exit(config)
+    try:
+        _, secret = asyncio.run(_with_tokens(settings, lambda repo: repo.create(name)))
+    except JarvisError as exc:
+        raise fail(exc.message) from exc
+    err.print(f"Jeton « {name} » créé. Gardez-le : il ne sera plus affiché.")
+    print(secret)
+
+
+@token_app.command("list")
+def token_list(config: ConfigOption = None) -> None:
+    """Lister les jetons (sans leur secret)."""
+    settings = settings_or_exit(config)
+    tokens = asyncio.run(_with_tokens(settings, lambda repo: repo.list_all()))
+    table = Table("Nom", "Id", "Créé", "Dernier usage", "État")
+    for tok in tokens:
+        table.add_row(
+            tok.name,
+            tok.id,
+            f"{tok.created_at:%Y-%m-%d %H:%M}",
+            f"{tok.last_used_at:%Y-%m-%d %H:%M}" if tok.last_used_at else "—",
+            "[red]révoqué[/]" if tok.revoked_at else "[green]actif[/]",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="Nom ou id du jeton.")], config: ConfigOption = None) -> None:
+    """Révoquer un jeton : il est refusé dès la requête suivante."""
+    settings = settings_or_exit(config)
+    try:
+        asyncio.run(_with_tokens(settings, lambda repo: repo.revoke(name)))
+    except JarvisError as exc:
+        raise fail(exc.message) from exc
+    console.print(f"Jeton « {name} » révoqué.")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,92 @@
+"""`jarvis doctor`: checks every engine and model (found, checksum, loads, speed of a tiny run)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from jarvis.config import Settings
+from jarvis.errors import JarvisError
+from jarvis.llm.base import GenerationParams
+from jarvis.models.catalog import CATALOG
+from jarvis.models.prepare import ProgressCallback, status, verify
+from jarvis.services import build_engine, model_path_for
+from jarvis.store.db import Database
+
+TINY_PROMPT = "Dis bonjour en une phrase."
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+async def check_database(settings: Settings) -> Check:
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        result = await db.integrity_check()
+        return Check("base de données", result == "ok", f"{settings.database_url} — intégrité : {result}")
+    except JarvisError as exc:
+        return Check("base de données", False, exc.message)
+    finally:
+        await db.close()
+
+
+def check_models(settings: Settings, progress: Callable[[str, int], ProgressCallback]) -> list[Check]:
+    checks = []
+    for spec in CATALOG.values():
+        state = status(spec, settings.models_dir)
+        if not state.present:
+            hint = "lancez « jarvis setup »" if state.parts_installed else f"installez : {spec.install_hint}"
+            checks.append(Check(f"modèle {spec.name}", False, f"absent de {state.path} — {hint}"))
+            continue
+        ok = verify(spec, settings.models_dir, progress(spec.name, spec.size_bytes))
+        detail = "SHA-256 conforme" if ok else "SHA-256 différent : relancez « jarvis setup --force »"
+        checks.append(Check(f"modèle {spec.name}", ok, f"{state.path} — {detail}"))
+    return checks
+
+
+async def check_llm(settings: Settings) -> Check:
+    """Load the configured engine and time a tiny French generation."""
+    name = f"LLM {settings.llm.backend}"
+    if settings.llm.backend == "llama_cpp":
+        try:
+            import llama_cpp
+        except ImportError:
+            return Check(name, False, "llama-cpp-python absent : lancez « make install »")
+        name += f" (llama-cpp-python {llama_cpp.__version__}, {model_path_for(settings).name})"
+    engine = build_engine(settings)
+    try:
+        started = time.perf_counter()
+        await engine.load()
+        health = await engine.health()
+        if not health.ready:
+            return Check(name, False, health.detail)
+        loaded = time.perf_counter() - started
+        first: float | None = None
+        tokens = 0
+        text = []
+        started = time.perf_counter()
+        messages = [{"role": "user", "content": TINY_PROMPT}]
+        async for chunk in engine.chat(messages, None, GenerationParams(max_tokens=24, temperature=0.0)):
+            if first is None and chunk.text:
+                first = time.perf_counter() - started
+            text.append(chunk.text)
+            if chunk.completion_tokens is not None:
+                tokens = chunk.completion_tokens
+        total = time.perf_counter() - started
+        rate = (tokens - 1) / (total - first) if first is not None and tokens > 1 and total > first else 0.0
+        reply = "".join(text).strip().replace("\n", " ")
+        return Check(
+            name,
+            bool(reply),
+            f"chargé en {loaded:.1f} s ; premier jeton {first or 0:.2f} s ; {rate:.1f} jetons/s ; « {reply[:60]} »",
+        )
+    except JarvisError as exc:
+        return Check(name, False, exc.message)
+    finally:
+        await engine.close()

@@ -1,0 +1,72 @@
+"""Coded errors: each carries a stable code, an HTTP status and a user-facing message."""
+
+from __future__ import annotations
+
+
+class JarvisError(Exception):
+    """Base of every error Jarvis reports to a user; `code` is stable and machine-readable."""
+
+    code = "internal-error"
+    status = 500
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+
+
+class ConfigError(JarvisError):
+    code = "invalid-settings"
+
+
+class SetupError(JarvisError):
+    code = "setup-failed"
+
+
+class StoreError(JarvisError):
+    code = "store-unavailable"
+    status = 503
+
+
+class NotFoundError(JarvisError):
+    code = "not-found"
+    status = 404
+
+
+class InvalidInputError(JarvisError):
+    code = "invalid-request"
+    status = 422
+
+
+class LlmError(JarvisError):
+    code = "llm-failed"
+    status = 502
+
+
+class LlmUnavailableError(LlmError):
+    code = "llm-unavailable"
+    status = 503
+
+
+class LlmBusyError(LlmError):
+    """The generation queue is full; the client should retry after `retry_after_seconds`."""
+
+    code = "llm-busy"
+    status = 503
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class LlmTimeoutError(LlmError):
+    code = "llm-timeout"
+    status = 504
+
+
+class CancelledRunError(JarvisError):
+    code = "cancelled"
+    status = 499

@@ -1,0 +1,230 @@
+"""Embedded llama.cpp engine: one GGUF model loaded once, generation in a worker thread, prompt from the
+model's own chat template (so tool calls use the format the model was trained on)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import structlog
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from jarvis.errors import LlmError, LlmUnavailableError
+from jarvis.i18n import t
+from jarvis.llm.base import ChatChunk, ChatMessage, EngineHealth, GenerationParams, ToolSpec
+from jarvis.llm.toolcalls import ToolCallParser
+
+log = structlog.get_logger(__name__)
+
+# ChatML end markers: the template closes every turn with <|im_end|>.
+CHATML_STOPS = ("<|im_end|>", "<|endoftext|>")
+
+
+def _raise_exception(message: str) -> None:
+    raise LlmError(f"chat template: {message}")
+
+
+def _tojson(value: Any, indent: int | None = None) -> str:
+    # Like Hugging Face's template renderer: no HTML escaping, keep non-ASCII characters as they are.
+    return json.dumps(value, ensure_ascii=False, indent=indent)
+
+
+class ChatTemplate:
+    """Renders a Jinja chat template the way Hugging Face's tokenizer does."""
+
+    def __init__(self, source: str) -> None:
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+        env.globals["raise_exception"] = _raise_exception
+        env.filters["tojson"] = _tojson
+        self._template = env.from_string(source)
+
+    def render(self, messages: list[ChatMessage], tools: list[ToolSpec] | None) -> str:
+        rendered_messages = [_for_template(m) for m in messages]
+        return self._template.render(messages=rendered_messages, tools=tools or None, add_generation_prompt=True)
+
+
+def _for_template(message: ChatMessage) -> ChatMessage:
+    """Templates expect tool-call arguments as objects, and content as a string."""
+    out = dict(message)
+    if out.get("content") is None:
+        out["content"] = ""
+    if out.get("tool_calls"):
+        calls = []
+        for call in out["tool_calls"]:
+            function = dict(call.get("function", call))
+            if isinstance(function.get("arguments"), str):
+                try:
+                    function["arguments"] = json.loads(function["arguments"])
+                except json.JSONDecodeError:
+                    function["arguments"] = {}
+            calls.append({**call, "function": function})
+        out["tool_calls"] = calls
+    return out
+
+
+class LlamaCppEngine:
+    name = "llama_cpp"
+    concurrency = 1
+
+    def __init__(self, model_path: Path, *, context_tokens: int = 4096, threads: int | None = None) -> None:
+        self.model_path = model_path
+        self.context_tokens = context_tokens
+        self.threads = threads or max(1, os.cpu_count() or 1)
+        self._llm: Any = None
+        self._template: ChatTemplate | None = None
+        self._load_lock = asyncio.Lock()
+        # The model has one context: only one thread may evaluate at a time, even after a cancelled run.
+        self._context_lock = threading.Lock()
+        self._error: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        return self.model_path.stem
+
+    async def load(self) -> None:
+        async with self._load_lock:
+            if self._llm is not None:
+                return
+            if not self.model_path.is_file():
+                self._error = t("model-missing", path=self.model_path)
+                raise LlmUnavailableError(self._error)
+            try:
+                self._llm = await asyncio.to_thread(self._load_sync)
+            except ImportError as exc:
+                self._error = (
+                    "llama-cpp-python n'est pas installé : lancez « make install » (ou pip install -e '.[llm]')."
+                )
+                raise LlmUnavailableError(self._error) from exc
+            except (ValueError, RuntimeError, OSError) as exc:
+                self._error = f"Impossible de charger {self.model_path} : {exc}"
+                raise LlmUnavailableError(self._error) from exc
+            source = self._llm.metadata.get("tokenizer.chat_template")
+            if not source:
+                raise LlmUnavailableError(f"{self.model_path} n'a pas de modèle de conversation (chat template).")
+            self._template = ChatTemplate(source)
+            self._error = None
+            log.info("llm-loaded", model=str(self.model_path), threads=self.threads)
+
+    def _load_sync(self) -> Any:
+        from llama_cpp import Llama
+
+        return Llama(
+            model_path=str(self.model_path),
+            n_ctx=self.context_tokens,
+            n_threads=self.threads,
+            n_threads_batch=self.threads,
+            n_batch=512,
+            verbose=False,
+        )
+
+    async def health(self) -> EngineHealth:
+        if self._llm is not None:
+            return EngineHealth(True, f"{self.model_id} chargé")
+        return EngineHealth(False, self._error or "chargement en cours")
+
+    def render_prompt(self, messages: list[ChatMessage], tools: list[ToolSpec] | None) -> str:
+        if self._template is None:
+            raise LlmUnavailableError(t("llm-not-loaded"))
+        return self._template.render(messages, tools)
+
+    def tokenize(self, prompt: str) -> list[int]:
+        if self._llm is None:
+            raise LlmUnavailableError(t("llm-not-loaded"))
+        return list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+
+    def _completion(self, tokens: list[int], params: GenerationParams) -> Iterator[dict[str, Any]]:
+        return iter(
+            self._llm.create_completion(
+                tokens,
+                max_tokens=params.max_tokens,
+                temperature=params.temperature,
+                repeat_penalty=params.repeat_penalty,
+                stop=list(CHATML_STOPS + params.stop),
+                stream=True,
+            )
+        )
+
+    async def chat(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None, params: GenerationParams
+    ) -> AsyncIterator[ChatChunk]:
+        tokens = self.tokenize(self.render_prompt(messages, tools))
+        room = self.context_tokens - len(tokens)
+        if room < 16:
+            raise LlmError(
+                f"Le prompt ({len(tokens)} jetons) dépasse le contexte du modèle ({self.context_tokens}).",
+                code="llm-context-exceeded",
+                status=422,
+            )
+        params = GenerationParams(min(params.max_tokens, room), params.temperature, params.repeat_penalty, params.stop)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def post(kind: str, value: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+            except RuntimeError:  # the loop is gone (shutdown): nobody is listening any more
+                stop.set()
+
+        def produce() -> None:
+            with self._context_lock:
+                stream = None
+                try:
+                    stream = self._completion(tokens, params)
+                    for out in stream:
+                        if stop.is_set():
+                            break
+                        post("chunk", out["choices"][0])
+                    post("end", None)
+                except Exception as exc:
+                    post("error", exc)
+                finally:
+                    close = getattr(stream, "close", None)
+                    if close is not None:
+                        close()
+
+        worker = asyncio.ensure_future(asyncio.to_thread(produce))
+        parser = ToolCallParser()
+        completion_tokens = 0
+        finish_reason = "stop"
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "error":
+                    raise LlmError(t("llm-failed", detail=value)) from value
+                if kind == "end":
+                    break
+                completion_tokens += 1
+                text, calls = parser.feed(value.get("text") or "")
+                if value.get("finish_reason"):
+                    finish_reason = value["finish_reason"]
+                if text or calls:
+                    yield ChatChunk(text=text, tool_calls=calls)
+            text, calls = parser.finish()
+            if parser.calls:
+                finish_reason = "tool_calls"
+            yield ChatChunk(
+                text=text,
+                tool_calls=calls,
+                finish_reason=finish_reason,
+                prompt_tokens=len(tokens),
+                completion_tokens=completion_tokens,
+            )
+        finally:
+            stop.set()
+            # Let the thread notice the stop and release the context before the next generation starts.
+            await asyncio.shield(worker)
+
+    async def close(self) -> None:
+        llm, self._llm = self._llm, None
+        if llm is not None:
+            await asyncio.to_thread(self._close_sync, llm)
+
+    def _close_sync(self, llm: Any) -> None:
+        with self._context_lock:
+            llm.close()

@@ -1,0 +1,140 @@
+"""Remote engine: any OpenAI-compatible chat server (Ollama, vLLM, llama.cpp's server), through the `openai` SDK."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+import structlog
+
+from jarvis.errors import LlmError, LlmTimeoutError, LlmUnavailableError
+from jarvis.i18n import t
+from jarvis.llm.base import ChatChunk, ChatMessage, EngineHealth, GenerationParams, ToolCall, ToolSpec
+
+log = structlog.get_logger(__name__)
+HEALTH_TIMEOUT_SECONDS = 3.0
+
+
+class OpenAICompatEngine:
+    name = "openai_compat"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str = "none",
+        model: str | None = None,
+        read_timeout_seconds: float = 30.0,
+        concurrency: int = 4,
+    ) -> None:
+        self.base_url = base_url
+        self.concurrency = concurrency
+        self._model = model
+        self._timeout_seconds = read_timeout_seconds
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key,
+            max_retries=0,
+            timeout=read_timeout_seconds,
+        )
+
+    @property
+    def model_id(self) -> str:
+        return self._model or "remote"
+
+    async def _first_model(self, timeout_seconds: float) -> str:
+        models = await self._client.with_options(timeout=timeout_seconds).models.list()
+        async for model in models:
+            return model.id
+        raise LlmUnavailableError(t("llm-unavailable", detail=f"{self.base_url} ne propose aucun modèle"))
+
+    async def load(self) -> None:
+        """Resolve the model name; a server that is down now is not fatal: health() reports it."""
+        if self._model is not None:
+            return
+        try:
+            self._model = await self._first_model(HEALTH_TIMEOUT_SECONDS)
+        except (openai.APIError, LlmUnavailableError) as exc:
+            log.warning("llm-remote-unreachable", base_url=self.base_url, error=str(exc))
+
+    async def health(self) -> EngineHealth:
+        try:
+            model = await self._first_model(HEALTH_TIMEOUT_SECONDS)
+        except (openai.APIError, LlmUnavailableError) as exc:
+            return EngineHealth(False, f"{self.base_url} injoignable : {exc}")
+        if self._model is None:
+            self._model = model
+        return EngineHealth(True, f"{self.model_id} sur {self.base_url}")
+
+    async def chat(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None, params: GenerationParams
+    ) -> AsyncIterator[ChatChunk]:
+        if self._model is None:
+            await self.load()
+        if self._model is None:
+            raise LlmUnavailableError(t("llm-unavailable", detail=f"{self.base_url} injoignable"))
+        request: dict[str, Any] = {
+            "model": self._model,
+            "messages": messages,
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if params.stop:
+            request["stop"] = list(params.stop)
+        if tools:
+            request["tools"] = tools
+        partial_calls: dict[int, dict[str, str]] = {}
+        finish_reason = "stop"
+        prompt_tokens = completion_tokens = None
+        try:
+            stream = await self._client.chat.completions.create(**request)
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    prompt_tokens = chunk.usage.prompt_tokens
+                    completion_tokens = chunk.usage.completion_tokens
+                for choice in chunk.choices:
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+                    delta = choice.delta
+                    for call in delta.tool_calls or []:
+                        slot = partial_calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+                        slot["id"] = call.id or slot["id"]
+                        if call.function is not None:
+                            slot["name"] += call.function.name or ""
+                            slot["arguments"] += call.function.arguments or ""
+                    if delta.content:
+                        yield ChatChunk(text=delta.content)
+        except openai.APITimeoutError as exc:
+            raise LlmTimeoutError(t("llm-timeout", seconds=self._timeout_seconds)) from exc
+        except openai.APIConnectionError as exc:
+            raise LlmUnavailableError(t("llm-unavailable", detail=f"{self.base_url} : {exc}")) from exc
+        except openai.APIStatusError as exc:
+            raise LlmError(t("llm-failed", detail=f"HTTP {exc.status_code} {exc.message}")) from exc
+        except openai.APIError as exc:
+            raise LlmError(t("llm-failed", detail=str(exc))) from exc
+        calls = [_finish_call(index, slot) for index, slot in sorted(partial_calls.items())]
+        yield ChatChunk(
+            tool_calls=calls,
+            finish_reason="tool_calls" if calls else finish_reason,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def _finish_call(index: int, slot: dict[str, str]) -> ToolCall:
+    try:
+        arguments = json.loads(slot["arguments"] or "{}")
+    except json.JSONDecodeError:
+        arguments = {}
+    return ToolCall(
+        id=slot["id"] or f"call_{index}",
+        name=slot["name"],
+        arguments=arguments if isinstance(arguments, dict) else {},
+    )

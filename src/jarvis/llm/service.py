@@ -1,0 +1,146 @@
+"""Shared generation service: bounded queue in front of the engine, timeouts, error mapping, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from jarvis.errors import JarvisError, LlmBusyError, LlmError, LlmTimeoutError
+from jarvis.i18n import t
+from jarvis.llm.base import ChatChunk, ChatEngine, ChatMessage, GenerationParams, ToolSpec
+from jarvis.metrics import Metrics
+
+
+@dataclass
+class GenerationStats:
+    """Filled in while a generation streams; read it after the stream ends."""
+
+    queue_seconds: float = 0.0
+    first_token_seconds: float | None = None
+    total_seconds: float = 0.0
+    prompt_tokens: int | None = None
+    completion_tokens: int = 0
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if self.first_token_seconds is None or self.completion_tokens < 2:
+            return None
+        decode_seconds = self.total_seconds - self.first_token_seconds
+        return (self.completion_tokens - 1) / decode_seconds if decode_seconds > 0 else None
+
+
+class LlmService:
+    def __init__(
+        self,
+        engine: ChatEngine,
+        metrics: Metrics,
+        *,
+        max_queue: int,
+        first_token_timeout_seconds: float,
+        timeout_seconds: float,
+    ) -> None:
+        self.engine = engine
+        self.metrics = metrics
+        self.max_queue = max_queue
+        self.first_token_timeout_seconds = first_token_timeout_seconds
+        self.timeout_seconds = timeout_seconds
+        self._slots = asyncio.Semaphore(engine.concurrency)
+        self._waiting = 0
+        self._running = 0
+        # Rough time one generation holds a slot, for Retry-After.
+        self._recent_seconds = 5.0
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting
+
+    def check_capacity(self) -> None:
+        """Raise LlmBusyError now if a new generation would be refused (lets HTTP answer 503 before streaming)."""
+        if self._running >= self.engine.concurrency and self._waiting >= self.max_queue:
+            self.metrics.llm_rejected.inc()
+            seconds = self._retry_after()
+            raise LlmBusyError(t("llm-busy", waiting=self._waiting, seconds=seconds), seconds)
+
+    def _retry_after(self) -> int:
+        per_slot = (self._waiting + 1) / max(1, self.engine.concurrency)
+        return max(1, math.ceil(per_slot * self._recent_seconds))
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        self.check_capacity()
+        self._waiting += 1
+        self.metrics.llm_queue_depth.set(self._waiting)
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+            self.metrics.llm_queue_depth.set(self._waiting)
+        self._running += 1
+        self.metrics.llm_running.set(self._running)
+        try:
+            yield
+        finally:
+            self._running -= 1
+            self.metrics.llm_running.set(self._running)
+            self._slots.release()
+
+    async def stream(
+        self,
+        messages: list[ChatMessage],
+        tools: list[ToolSpec] | None,
+        params: GenerationParams,
+        stats: GenerationStats | None = None,
+    ) -> AsyncIterator[ChatChunk]:
+        """Stream a reply. Raises LlmBusyError at once when the queue is full; other failures are LlmError."""
+        stats = stats if stats is not None else GenerationStats()
+        queued_at = time.perf_counter()
+        try:
+            await self.engine.load()  # idempotent; waits while the model is still loading
+            async with self._slot():
+                started = time.perf_counter()
+                stats.queue_seconds = started - queued_at
+                chunks = aiter(self.engine.chat(messages, tools, params))
+                try:
+                    while True:
+                        elapsed = time.perf_counter() - started
+                        if stats.first_token_seconds is None:
+                            budget = min(self.first_token_timeout_seconds, self.timeout_seconds - elapsed)
+                        else:
+                            budget = self.timeout_seconds - elapsed
+                        try:
+                            chunk = await asyncio.wait_for(anext(chunks), max(budget, 0.001))
+                        except StopAsyncIteration:
+                            break
+                        except TimeoutError as exc:
+                            waited = (
+                                self.first_token_timeout_seconds
+                                if stats.first_token_seconds is None
+                                else self.timeout_seconds
+                            )
+                            raise LlmTimeoutError(t("llm-timeout", seconds=waited)) from exc
+                        now = time.perf_counter()
+                        if stats.first_token_seconds is None and (chunk.text or chunk.tool_calls):
+                            stats.first_token_seconds = now - started
+                            self.metrics.llm_ttft.labels(self.engine.name).observe(stats.first_token_seconds)
+                        stats.total_seconds = now - started
+                        if chunk.prompt_tokens is not None:
+                            stats.prompt_tokens = chunk.prompt_tokens
+                        if chunk.completion_tokens is not None:
+                            stats.completion_tokens = chunk.completion_tokens
+                        yield chunk
+                finally:
+                    await chunks.aclose()  # type: ignore[attr-defined]
+                    self._recent_seconds = 0.7 * self._recent_seconds + 0.3 * max(0.5, time.perf_counter() - started)
+        except JarvisError as exc:
+            self.metrics.llm_errors.labels(exc.code).inc()
+            raise
+        except Exception as exc:
+            self.metrics.llm_errors.labels("llm-failed").inc()
+            raise LlmError(t("llm-failed", detail=exc)) from exc
+        rate = stats.tokens_per_second
+        if rate is not None:
+            self.metrics.llm_tokens_per_second.labels(self.engine.name).observe(rate)

@@ -1,0 +1,1 @@
+"""Model files: a catalog of packaged models and their preparation into data_dir/models."""

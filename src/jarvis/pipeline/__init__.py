@@ -1,0 +1,1 @@
+"""The run controller: one code path for a turn, reported as pipeline events."""

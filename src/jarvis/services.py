@@ -1,0 +1,124 @@
+"""The objects one running Jarvis shares: built from settings by `build_services`, closed at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import structlog
+
+from jarvis.brain.prompt import PromptBuilder
+from jarvis.config import Settings
+from jarvis.errors import JarvisError
+from jarvis.llm.base import ChatEngine, GenerationParams
+from jarvis.llm.service import LlmService
+from jarvis.metrics import Metrics
+from jarvis.models.catalog import CATALOG
+from jarvis.pipeline.chat import ChatPipeline
+from jarvis.store.conversations import ConversationRepository
+from jarvis.store.db import Database
+from jarvis.store.tokens import TokenRepository
+
+log = structlog.get_logger(__name__)
+
+
+def build_engine(settings: Settings) -> ChatEngine:
+    """The configured LLM backend; imports are lazy so a missing optional package fails with a clear message."""
+    llm = settings.llm
+    if llm.backend == "openai_compat":
+        from jarvis.llm.openai_compat import OpenAICompatEngine
+
+        assert llm.base_url is not None  # checked by the settings validator
+        return OpenAICompatEngine(
+            llm.base_url,
+            api_key=llm.api_key,
+            model=llm.remote_model,
+            read_timeout_seconds=llm.first_token_timeout_seconds,
+        )
+    from jarvis.llm.llama_cpp import LlamaCppEngine
+
+    return LlamaCppEngine(model_path_for(settings), context_tokens=llm.context_tokens, threads=llm.threads)
+
+
+def model_path_for(settings: Settings) -> Path:
+    if settings.llm.model_path is not None:
+        return settings.llm.model_path
+    spec = CATALOG.get(settings.llm.model)
+    filename = spec.filename if spec else f"{settings.llm.model}.gguf"
+    return settings.models_dir / filename
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    metrics: Metrics
+    engine: ChatEngine
+    llm: LlmService
+    prompts: PromptBuilder
+    conversations: ConversationRepository
+    tokens: TokenRepository
+    pipeline: ChatPipeline
+    params: GenerationParams
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def start_loading(self) -> None:
+        """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
+        task = asyncio.create_task(self._load())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _load(self) -> None:
+        try:
+            await self.engine.load()
+        except JarvisError as exc:
+            log.error("llm-load-failed", code=exc.code, error=exc.message)
+
+    async def close(self) -> None:
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await self.engine.close()
+        await self.db.close()
+
+
+async def build_services(
+    settings: Settings, *, engine: ChatEngine | None = None, metrics: Metrics | None = None
+) -> Services:
+    db = Database(settings.database_url)
+    await db.migrate()
+    metrics = metrics or Metrics()
+    engine = engine or build_engine(settings)
+    llm = LlmService(
+        engine,
+        metrics,
+        max_queue=settings.llm.max_queue,
+        first_token_timeout_seconds=settings.llm.first_token_timeout_seconds,
+        timeout_seconds=settings.llm.timeout_seconds,
+    )
+    prompts = PromptBuilder(
+        language=settings.chat.language,
+        timezone=ZoneInfo(settings.chat.timezone) if settings.chat.timezone else None,
+        history_tokens=settings.chat.history_tokens,
+    )
+    params = GenerationParams(
+        max_tokens=settings.llm.max_tokens,
+        temperature=settings.llm.temperature,
+        repeat_penalty=settings.llm.repeat_penalty,
+    )
+    conversations = ConversationRepository(db)
+    pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars)
+    return Services(
+        settings=settings,
+        db=db,
+        metrics=metrics,
+        engine=engine,
+        llm=llm,
+        prompts=prompts,
+        conversations=conversations,
+        tokens=TokenRepository(db),
+        pipeline=pipeline,
+        params=params,
+    )

@@ -1,0 +1,1 @@
+"""Durable storage: database engine, migrations and repositories."""
