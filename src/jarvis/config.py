@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -150,6 +151,8 @@ def _setting_name(loc: tuple[int | str, ...]) -> str:
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build settings, turning validation errors into one ConfigError that names each setting and its fix."""
+    if config_file is None and os.environ.get("JARVIS_CONFIG_FILE"):
+        config_file = Path(os.environ["JARVIS_CONFIG_FILE"])
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(
@@ -169,5 +172,5 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             "Réglages invalides :\n" + "\n".join(lines) + "\nCorrigez ces valeurs (variables d'environnement "
             "ou fichier YAML) puis relancez."
         ) from exc
-    except (OSError, ValueError) as exc:  # unreadable or malformed YAML file
+    except (OSError, ValueError, yaml.YAMLError) as exc:  # unreadable or malformed YAML file
         raise ConfigError(f"Impossible de lire la configuration : {exc}") from exc

@@ -62,8 +62,9 @@ class LlmBusyError(LlmError):
         self.retry_after_seconds = retry_after_seconds
 
 
-class LlmTimeoutError(LlmError):
-    code = "llm-timeout"
+class LlmTimeoutError(LlmUnavailableError):
+    """A model too slow to answer is, for the user, an unavailable one (same code, HTTP 504)."""
+
     status = 504
 
 

@@ -43,7 +43,8 @@ class FailureLimiter:
         failures = self._recent(client)
         if len(failures) < self.max_failures:
             return None
-        return max(1, math.ceil(failures[0] + self.window_seconds - self.clock()))
+        # Blocked until enough failures age out for the count to drop below the maximum.
+        return max(1, math.ceil(failures[-self.max_failures] + self.window_seconds - self.clock()))
 
     def fail(self, client: str) -> None:
         if len(self._failures) >= MAX_TRACKED_CLIENTS and client not in self._failures:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jarvis.api.deps import ServicesDep
 from jarvis.api.schemas import ErrorBody
+from jarvis.brain.prompt import TOOLS_HINT
 from jarvis.errors import InvalidInputError, JarvisError
 from jarvis.events import ErrorEvent
 from jarvis.i18n import t
@@ -59,7 +60,7 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     return "".join(parts)
 
 
-def _messages(body: ChatCompletionRequest, services: ServicesDep) -> list[ChatMessage]:
+def _messages(body: ChatCompletionRequest, services: ServicesDep, with_tools: bool) -> list[ChatMessage]:
     messages: list[ChatMessage] = []
     for message in body.messages:
         out: ChatMessage = {
@@ -76,7 +77,10 @@ def _messages(body: ChatCompletionRequest, services: ServicesDep) -> list[ChatMe
         raise InvalidInputError(t("message-too-long", limit=limit), code="message-too-long")
     if messages[0]["role"] != "system":
         # No system prompt from the client: Jarvis speaks as itself, with the same cached prefix as the chat API.
-        messages.insert(0, {"role": "system", "content": services.prompts.system_prompt})
+        persona = services.prompts.system_prompt
+        if with_tools:
+            persona += TOOLS_HINT.get(services.prompts.language, TOOLS_HINT["fr"])
+        messages.insert(0, {"role": "system", "content": persona})
     return messages
 
 
@@ -125,9 +129,9 @@ async def list_models(services: ServicesDep) -> dict[str, Any]:
 
 @router.post("/chat/completions", responses={400: {"model": ErrorBody}, 503: {"model": ErrorBody}})
 async def chat_completions(body: ChatCompletionRequest, services: ServicesDep) -> Any:
-    messages = _messages(body, services)
-    params = _params(body, services)
     tools = _tools(body)
+    messages = _messages(body, services, with_tools=tools is not None)
+    params = _params(body, services)
     services.llm.check_capacity()
     completion_id = "chatcmpl-" + uuid.uuid4().hex
     created = int(time.time())

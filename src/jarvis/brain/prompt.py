@@ -26,6 +26,12 @@ PERSONA = {
     ),
 }
 
+# Appended to the persona when the request carries tools: small models otherwise answer from imagination.
+TOOLS_HINT = {
+    "fr": " Quand un des outils fournis permet de répondre ou d'agir, appelle-le au lieu de répondre de mémoire.",
+    "en": " When one of the provided tools can answer or act, call it instead of answering from memory.",
+}
+
 _WEEKDAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),

@@ -17,7 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jarvis.errors import LlmError, LlmUnavailableError
 from jarvis.i18n import t
 from jarvis.llm.base import ChatChunk, ChatMessage, EngineHealth, GenerationParams, ToolSpec
-from jarvis.llm.toolcalls import ToolCallParser
+from jarvis.llm.toolcalls import ToolCallParser, could_be_bare_call, parse_bare_call
 
 log = structlog.get_logger(__name__)
 
@@ -190,6 +190,9 @@ class LlamaCppEngine:
 
         worker = asyncio.ensure_future(asyncio.to_thread(produce))
         parser = ToolCallParser()
+        tool_names = {str(tool.get("function", {}).get("name")) for tool in tools or ()}
+        # With tools, the start of the reply is held back while it may still be a bare JSON call.
+        held: list[str] | None = [] if tool_names else None
         completion_tokens = 0
         finish_reason = "stop"
         try:
@@ -203,9 +206,20 @@ class LlamaCppEngine:
                 text, calls = parser.feed(value.get("text") or "")
                 if value.get("finish_reason"):
                     finish_reason = value["finish_reason"]
+                if held is not None and text:
+                    held.append(text)
+                    if could_be_bare_call("".join(held)):
+                        continue
+                    text, held = "".join(held), None
                 if text or calls:
                     yield ChatChunk(text=text, tool_calls=calls)
             text, calls = parser.finish()
+            if held is not None:
+                text = "".join(held) + text
+                bare = parse_bare_call(text, tool_names) if not parser.calls else None
+                if bare is not None:
+                    text, calls = "", [*calls, bare]
+                    parser.calls.append(bare)
             if parser.calls:
                 finish_reason = "tool_calls"
             yield ChatChunk(

@@ -116,11 +116,7 @@ class LlmService:
                         except StopAsyncIteration:
                             break
                         except TimeoutError as exc:
-                            waited = (
-                                self.first_token_timeout_seconds
-                                if stats.first_token_seconds is None
-                                else self.timeout_seconds
-                            )
+                            waited = round(time.perf_counter() - started, 1)
                             raise LlmTimeoutError(t("llm-timeout", seconds=waited)) from exc
                         now = time.perf_counter()
                         if stats.first_token_seconds is None and (chunk.text or chunk.tool_calls):

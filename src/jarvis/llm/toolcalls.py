@@ -23,9 +23,19 @@ def _partial_tag_suffix(text: str, tag: str) -> int:
     return 0
 
 
+def _loads_object(body: str) -> object:
+    """json.loads, also accepting the doubled braces Qwen copies from the example in its own chat template."""
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        if body.startswith("{{") and body.endswith("}}"):
+            return json.loads(body[1:-1])
+        raise
+
+
 def _parse_call(body: str) -> ToolCall | None:
     try:
-        data = json.loads(body)
+        data = _loads_object(body)
     except json.JSONDecodeError:
         log.warning("tool-call-invalid-json", body=body[:200])
         return None
@@ -90,3 +100,33 @@ class ToolCallParser:
             self.calls.append(call)
             return "", [call]
         return rest, []
+
+
+def _strip_fence(text: str) -> str:
+    text = text.strip()
+    if text.startswith("```"):
+        text = text[3:]
+        text = text[text.find("\n") + 1 :] if "\n" in text else ""
+        text = text.removesuffix("```").strip()
+    return text
+
+
+def parse_bare_call(text: str, tool_names: set[str]) -> ToolCall | None:
+    """A reply that is only a JSON object (maybe in a code fence) naming one of the tools: small models often
+    answer a tool call that way instead of with <tool_call> tags."""
+    body = _strip_fence(text)
+    if not body.startswith("{"):
+        return None
+    try:
+        data = _loads_object(body)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get("name") not in tool_names:
+        return None
+    return _parse_call(body)
+
+
+def could_be_bare_call(text: str) -> bool:
+    """Whether the start of a reply may still turn out to be a bare JSON tool call (so it must be held back)."""
+    head = text.lstrip()
+    return head.startswith(("{", "```")) or (0 < len(head) < 3 and "```".startswith(head))

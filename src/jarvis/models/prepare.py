@@ -28,7 +28,10 @@ class ModelStatus:
 
 def part_path(part: ModelPart) -> Path | None:
     """Where an installed part package keeps its file, or None when the package is not installed."""
-    found = importlib.util.find_spec(part.module)
+    try:
+        found = importlib.util.find_spec(part.module)
+    except ModuleNotFoundError:  # a dotted name whose parent package is missing
+        return None
     if found is None or not found.submodule_search_locations:
         return None
     path = Path(next(iter(found.submodule_search_locations))) / part.path

