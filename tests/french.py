@@ -2,50 +2,11 @@
 
 import re
 
-FRENCH_WORDS = {
-    "je",
-    "tu",
-    "il",
-    "elle",
-    "nous",
-    "vous",
-    "le",
-    "la",
-    "les",
-    "un",
-    "une",
-    "des",
-    "est",
-    "suis",
-    "et",
-    "de",
-    "du",
-    "pour",
-    "avec",
-    "bonjour",
-    "merci",
-    "oui",
-    "non",
-    "pas",
-    "ne",
-    "que",
-    "qui",
-    "mon",
-    "votre",
-    "ton",
-    "sur",
-    "dans",
-    "c'est",
-    "au",
-    "aux",
-    "ce",
-    "cette",
-    "peux",
-    "puis",
-    "aider",
-    "aujourd'hui",
-}
-ENGLISH_WORDS = {"the", "is", "are", "you", "i", "and", "of", "to", "hello", "with", "for", "can", "help"}
+FRENCH_WORDS = set(
+    "je tu il elle nous vous le la les un une des est suis et de du pour avec bonjour merci oui non pas ne que "
+    "qui mon votre ton sur dans c'est au aux ce cette peux puis aider aujourd'hui".split()
+)
+ENGLISH_WORDS = set("the is are you i and of to hello with for can help".split())
 
 
 def looks_french(text: str) -> bool:
