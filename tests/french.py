@@ -2,11 +2,13 @@
 
 import re
 
-FRENCH_WORDS = set(
+_FRENCH = (
     "je tu il elle nous vous le la les un une des est suis et de du pour avec bonjour merci oui non pas ne que "
-    "qui mon votre ton sur dans c'est au aux ce cette peux puis aider aujourd'hui".split()
+    "qui mon votre ton sur dans c'est au aux ce cette peux puis aider aujourd'hui"
 )
-ENGLISH_WORDS = set("the is are you i and of to hello with for can help".split())
+_ENGLISH = "the is are you i and of to hello with for can help"
+FRENCH_WORDS = frozenset(_FRENCH.split())
+ENGLISH_WORDS = frozenset(_ENGLISH.split())
 
 
 def looks_french(text: str) -> bool:

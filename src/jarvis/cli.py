@@ -276,6 +276,36 @@ def token_revoke(name: Annotated[str, typer.Argument(help="Nom ou id du jeton.")
     console.print(f"Jeton « {name} » révoqué.")
 
 
+@bench_app.command("llm")
+def bench_llm(
+    config: ConfigOption = None,
+    runs: Annotated[int, typer.Option(min=1, help="Mesures par indicateur (médiane).")] = 5,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
+) -> None:
+    """Temps jusqu'au premier jeton (à froid, à chaud) et débit via Jarvis comparé à llama-cpp-python brut."""
+    import json
+    import time
+
+    from jarvis.bench.llm import run_llm_bench
+
+    settings = settings_or_exit(config)
+    with console.status("Mesure…") as status:
+        try:
+            results = asyncio.run(run_llm_bench(settings, runs, lambda step: status.update(f"Mesure : {step}")))
+        except (JarvisError, ValueError) as exc:
+            raise fail(getattr(exc, "message", str(exc))) from exc
+    output = output or Path("bench/results") / f"llm-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    table = Table("Indicateur", "Médiane", "Min", "Max", title=f"jarvis bench llm ({runs} mesures)")
+    for key, value in results.items():
+        if isinstance(value, dict) and "median" in value:
+            table.add_row(key, str(value["median"]), str(value["min"]), str(value["max"]))
+    table.add_row("throughput_ratio", str(results["throughput_ratio"]), "", "")
+    console.print(table)
+    console.print(f"Résultats : {output}")
+
+
 def main() -> None:
     try:
         app()

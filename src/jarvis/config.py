@@ -64,6 +64,8 @@ class LlmSettings(BaseModel):
     max_tokens: int = Field(384, ge=1, le=8192)
     temperature: float = Field(0.3, ge=0, le=2)
     repeat_penalty: float = Field(1.1, ge=0.5, le=2)
+    # Evaluate the next turn's prompt prefix while idle, so the next answer starts sooner (costs idle CPU).
+    prefix_warming: bool = True
     # Waiting generations beyond this many get HTTP 503 with Retry-After.
     max_queue: int = Field(4, ge=0)
     first_token_timeout_seconds: float = Field(30.0, gt=0)

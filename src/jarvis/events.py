@@ -15,6 +15,7 @@ class Timings(BaseModel):
     llm_seconds: float | None = None
     total_seconds: float | None = None
     prompt_tokens: int | None = None
+    prompt_cached_tokens: int | None = None
     completion_tokens: int | None = None
     tokens_per_second: float | None = None
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -66,7 +68,10 @@ class Services:
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
-        task = asyncio.create_task(self._load())
+        self._spawn(self._load())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
@@ -75,11 +80,15 @@ class Services:
             await self.engine.load()
         except JarvisError as exc:
             log.error("llm-load-failed", code=exc.code, error=exc.message)
+            return
+        self.llm.warm(self.prompts.build_prefix([]))  # a new conversation's prefix, before the first question
+        self._spawn(self.pipeline.keep_warm())
 
     async def close(self) -> None:
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
+        await self.llm.close()
         await self.engine.close()
         await self.db.close()
 
@@ -97,6 +106,7 @@ async def build_services(
         max_queue=settings.llm.max_queue,
         first_token_timeout_seconds=settings.llm.first_token_timeout_seconds,
         timeout_seconds=settings.llm.timeout_seconds,
+        prefix_warming=settings.llm.prefix_warming,
     )
     prompts = PromptBuilder(
         language=settings.chat.language,

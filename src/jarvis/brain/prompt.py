@@ -84,6 +84,15 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 3 + 4
 
 
+@dataclass(frozen=True)
+class Said:
+    """A past message of the conversation and when it was said."""
+
+    role: str
+    content: str
+    at: datetime
+
+
 @dataclass
 class PromptBuilder:
     language: str
@@ -95,29 +104,40 @@ class PromptBuilder:
     def system_prompt(self) -> str:
         return PERSONA.get(self.language, PERSONA["fr"])
 
-    def now(self) -> datetime:
-        now = self.clock()
-        if self.timezone is not None:
-            return now.astimezone(self.timezone)
-        return now.astimezone()
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.timezone) if self.timezone is not None else moment.astimezone()
 
-    def build(self, history: Sequence[tuple[str, str]], user_text: str) -> list[ChatMessage]:
+    def now(self) -> datetime:
+        return self.local(self.clock())
+
+    def context(self, moment: datetime) -> ChatMessage:
+        return {"role": "system", "content": describe_now(self.local(moment), self.language)}
+
+    def build(self, history: Sequence[Said], user_text: str, at: datetime | None = None) -> list[ChatMessage]:
         """System prompt, the most recent history that fits the budget, the date and time, the new message."""
+        return [*self.build_prefix(history, at), {"role": "user", "content": user_text}]
+
+    def build_prefix(self, history: Sequence[Said], at: datetime | None = None) -> list[ChatMessage]:
+        """Everything before the new user message (what can be evaluated before the user speaks).
+
+        Each past user message keeps the date context it was said with, so a turn's prompt extends the
+        previous one token for token and llama.cpp's cache only evaluates what is new."""
         kept: list[ChatMessage] = []
         budget = self.history_tokens
-        for role, content in reversed(history):
-            cost = estimate_tokens(content)
+        for said in reversed(history):
+            turn: list[ChatMessage] = [{"role": said.role, "content": said.content}]
+            if said.role == "user":
+                turn.insert(0, self.context(said.at))
+            cost = sum(estimate_tokens(m["content"]) for m in turn)
             if cost > budget:
                 break
             budget -= cost
-            kept.append({"role": role, "content": content})
-        kept.reverse()
+            kept[:0] = turn
         # Start the kept history on a user turn so the model never sees an orphan reply first.
-        while kept and kept[0]["role"] != "user":
+        while kept and kept[0]["role"] == "assistant":
             kept.pop(0)
         return [
             {"role": "system", "content": self.system_prompt},
             *kept,
-            {"role": "system", "content": describe_now(self.now(), self.language)},
-            {"role": "user", "content": user_text},
+            self.context(at or self.clock()),
         ]

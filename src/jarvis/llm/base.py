@@ -35,6 +35,8 @@ class ChatChunk:
     tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str | None = None
     prompt_tokens: int | None = None
+    # Prompt tokens found already evaluated in the engine's cache (prefix reuse), when the engine knows.
+    cached_tokens: int | None = None
     completion_tokens: int | None = None
 
 
@@ -61,5 +63,10 @@ class ChatEngine(Protocol):
     def chat(
         self, messages: list[ChatMessage], tools: list[ToolSpec] | None, params: GenerationParams
     ) -> AsyncIterator[ChatChunk]: ...
+
+    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+        """Prepare the prompt prefix of the next turn (`messages` without the coming user message) while idle;
+        returns the tokens evaluated. Engines without a local prompt cache do nothing and return 0."""
+        ...
 
     async def close(self) -> None: ...

@@ -23,6 +23,10 @@ log = structlog.get_logger(__name__)
 
 # ChatML end markers: the template closes every turn with <|im_end|>.
 CHATML_STOPS = ("<|im_end|>", "<|endoftext|>")
+# Stands for the next user message when rendering the prompt prefix to warm (cut just before it).
+NEXT_MESSAGE = "\u2063jarvis-next-message\u2063"
+# Warming evaluates in slices so that a real request interrupts it within one slice.
+WARM_SLICE_TOKENS = 32
 
 
 def _raise_exception(message: str) -> None:
@@ -80,11 +84,20 @@ class LlamaCppEngine:
         self._load_lock = asyncio.Lock()
         # The model has one context: only one thread may evaluate at a time, even after a cancelled run.
         self._context_lock = threading.Lock()
+        # Set by every real generation: a prefix warm-up in progress gives way at its next slice.
+        self._warm_abort = threading.Event()
         self._error: str | None = None
 
     @property
     def model_id(self) -> str:
         return self.model_path.stem
+
+    @property
+    def llama(self) -> Any:
+        """The underlying llama_cpp.Llama (for the benchmark's raw baseline)."""
+        if self._llm is None:
+            raise LlmUnavailableError(t("llm-not-loaded"))
+        return self._llm
 
     async def load(self) -> None:
         async with self._load_lock:
@@ -137,6 +150,37 @@ class LlamaCppEngine:
             raise LlmUnavailableError(t("llm-not-loaded"))
         return list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
 
+    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+        """Evaluate the prompt prefix of the next turn ahead of time (`messages` without the coming user message),
+        so that the next request only evaluates its own few tokens. Returns how many tokens were evaluated."""
+        if self._llm is None:
+            return 0
+        prompt = self.render_prompt([*messages, {"role": "user", "content": NEXT_MESSAGE}], tools)
+        tokens = self.tokenize(prompt[: prompt.index(NEXT_MESSAGE)])
+        self._warm_abort.clear()
+        return await asyncio.to_thread(self._warm_sync, tokens)
+
+    def _warm_sync(self, tokens: list[int]) -> int:
+        with self._context_lock:
+            llm = self._llm
+            if llm is None or self._warm_abort.is_set():
+                return 0
+            cached = llm.longest_token_prefix(llm._input_ids.tolist(), tokens)
+            # Keep one token to evaluate, so that logits are fresh if the prefix is the whole prompt.
+            cached = min(cached, len(tokens) - 1)
+            if cached <= 0:
+                llm.reset()
+                cached = 0
+            llm.n_tokens = cached
+            evaluated = 0
+            for start in range(cached, len(tokens), WARM_SLICE_TOKENS):
+                if self._warm_abort.is_set():
+                    break
+                piece = tokens[start : start + WARM_SLICE_TOKENS]
+                llm.eval(piece)
+                evaluated += len(piece)
+            return evaluated
+
     def _completion(self, tokens: list[int], params: GenerationParams) -> Iterator[dict[str, Any]]:
         return iter(
             self._llm.create_completion(
@@ -171,10 +215,14 @@ class LlamaCppEngine:
             except RuntimeError:  # the loop is gone (shutdown): nobody is listening any more
                 stop.set()
 
+        cached = [0]
+
         def produce() -> None:
+            self._warm_abort.set()
             with self._context_lock:
                 stream = None
                 try:
+                    cached[0] = self._llm.longest_token_prefix(self._llm._input_ids.tolist(), tokens)
                     stream = self._completion(tokens, params)
                     for out in stream:
                         if stop.is_set():
@@ -227,6 +275,7 @@ class LlamaCppEngine:
                 tool_calls=calls,
                 finish_reason=finish_reason,
                 prompt_tokens=len(tokens),
+                cached_tokens=cached[0],
                 completion_tokens=completion_tokens,
             )
         finally:

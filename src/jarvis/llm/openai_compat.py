@@ -124,6 +124,9 @@ class OpenAICompatEngine:
             completion_tokens=completion_tokens,
         )
 
+    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+        return 0  # the remote server manages its own prompt cache
+
     async def close(self) -> None:
         await self._client.close()
 

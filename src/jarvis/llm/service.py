@@ -9,10 +9,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import structlog
+
 from jarvis.errors import JarvisError, LlmBusyError, LlmError, LlmTimeoutError
 from jarvis.i18n import t
 from jarvis.llm.base import ChatChunk, ChatEngine, ChatMessage, GenerationParams, ToolSpec
 from jarvis.metrics import Metrics
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -23,6 +27,7 @@ class GenerationStats:
     first_token_seconds: float | None = None
     total_seconds: float = 0.0
     prompt_tokens: int | None = None
+    cached_tokens: int | None = None
     completion_tokens: int = 0
 
     @property
@@ -42,21 +47,51 @@ class LlmService:
         max_queue: int,
         first_token_timeout_seconds: float,
         timeout_seconds: float,
+        prefix_warming: bool = True,
     ) -> None:
         self.engine = engine
         self.metrics = metrics
         self.max_queue = max_queue
         self.first_token_timeout_seconds = first_token_timeout_seconds
         self.timeout_seconds = timeout_seconds
+        self.prefix_warming = prefix_warming
         self._slots = asyncio.Semaphore(engine.concurrency)
         self._waiting = 0
         self._running = 0
         # Rough time one generation holds a slot, for Retry-After.
         self._recent_seconds = 5.0
+        self._warming: set[asyncio.Task[None]] = set()
 
     @property
     def waiting(self) -> int:
         return self._waiting
+
+    def warm(self, messages: list[ChatMessage]) -> None:
+        """Evaluate the next turn's prompt prefix in the background when the model is idle; a real request
+        interrupts it (the work done so far is kept in the cache)."""
+        if not self.prefix_warming or self._running or self._waiting:
+            return
+        task = asyncio.create_task(self._warm(messages))
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def _warm(self, messages: list[ChatMessage]) -> None:
+        try:
+            started = time.perf_counter()
+            evaluated = await self.engine.warm(messages)
+            if evaluated:
+                log.debug("llm-warmed", tokens=evaluated, seconds=round(time.perf_counter() - started, 3))
+        except Exception as exc:  # warming is an optimisation: never let it hurt
+            log.warning("llm-warm-failed", error=str(exc))
+
+    async def wait_warm(self) -> None:
+        """Wait for background warming to finish (benchmarks use it to model a user who reads the answer)."""
+        await asyncio.gather(*list(self._warming), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._warming):
+            task.cancel()
+        await asyncio.gather(*self._warming, return_exceptions=True)
 
     def check_capacity(self) -> None:
         """Raise LlmBusyError now if a new generation would be refused (lets HTTP answer 503 before streaming)."""
@@ -125,6 +160,8 @@ class LlmService:
                         stats.total_seconds = now - started
                         if chunk.prompt_tokens is not None:
                             stats.prompt_tokens = chunk.prompt_tokens
+                        if chunk.cached_tokens is not None:
+                            stats.cached_tokens = chunk.cached_tokens
                         if chunk.completion_tokens is not None:
                             stats.completion_tokens = chunk.completion_tokens
                         yield chunk

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import structlog
 from pydantic import BaseModel
 
-from jarvis.brain.prompt import PromptBuilder
+from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
 from jarvis.events import ErrorEvent, LlmDelta, RunEnd, RunStart, Timings
 from jarvis.i18n import t
@@ -57,6 +57,8 @@ class ChatPipeline:
         self.params = params
         self.metrics = metrics
         self.max_message_chars = max_message_chars
+        # The conversation most recently used: its next turn is the one worth preparing.
+        self.last_history: list[Said] = []
 
     async def prepare(self, text: str, conversation_id: str | None) -> PreparedRun:
         """Check the input and find or create the conversation; raises coded errors (no events yet)."""
@@ -79,13 +81,14 @@ class ChatPipeline:
         stats = GenerationStats()
         reply: list[str] = []
         history = [
-            (m.role, m.content)
+            Said(m.role, m.content, m.created_at)
             for m in await self.conversations.messages(prepared.conversation_id, limit=HISTORY_MESSAGES)
             if m.status in HISTORY_STATUSES and m.role in ("user", "assistant")
         ]
         user_message = await self.conversations.add_message(prepared.conversation_id, "user", prepared.text)
+        said = Said("user", prepared.text, user_message.created_at)
         await emit(RunStart(run_id=run_id, conversation_id=prepared.conversation_id, user_message_id=user_message.id))
-        messages = self.prompts.build(history, prepared.text)
+        messages = self.prompts.build(history, prepared.text, at=said.at)
         try:
             async for chunk in self.llm.stream(messages, None, self.params, stats):
                 if chunk.text:
@@ -93,15 +96,33 @@ class ChatPipeline:
                     await emit(LlmDelta(run_id=run_id, text=chunk.text))
         except asyncio.CancelledError:
             await asyncio.shield(self._finish(prepared, reply, stats, started, "cancelled", emit, None))
+            self._warm_next_turn([*history, said], reply)
             raise
         except JarvisError as exc:
-            return await self._finish(prepared, reply, stats, started, "failed", emit, exc)
+            result = await self._finish(prepared, reply, stats, started, "failed", emit, exc)
         except Exception as exc:
             log.exception("run-failed", run_id=run_id)
-            return await self._finish(
-                prepared, reply, stats, started, "failed", emit, LlmError(t("internal-error", detail=exc))
-            )
-        return await self._finish(prepared, reply, stats, started, "complete", emit, None)
+            error = LlmError(t("internal-error", detail=exc))
+            result = await self._finish(prepared, reply, stats, started, "failed", emit, error)
+        else:
+            result = await self._finish(prepared, reply, stats, started, "complete", emit, None)
+        self._warm_next_turn([*history, said], reply)
+        return result
+
+    def _warm_next_turn(self, history: list[Said], reply: list[str]) -> None:
+        """While the user reads or listens, prepare the prompt prefix their next message will extend."""
+        text = "".join(reply).strip()
+        if text:
+            history = [*history, Said("assistant", text, self.prompts.clock())]
+        self.last_history = history
+        self.llm.warm(self.prompts.build_prefix(history))
+
+    async def keep_warm(self) -> None:
+        """Each minute the date context changes: re-prepare the latest conversation's prefix while idle."""
+        while True:
+            now = self.prompts.now()
+            await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
+            self.llm.warm(self.prompts.build_prefix(self.last_history))
 
     async def _finish(
         self,
@@ -120,6 +141,7 @@ class ChatPipeline:
             llm_seconds=round(stats.total_seconds, 4),
             total_seconds=round(time.perf_counter() - started, 4),
             prompt_tokens=stats.prompt_tokens,
+            prompt_cached_tokens=stats.cached_tokens,
             completion_tokens=stats.completion_tokens,
             tokens_per_second=_round(stats.tokens_per_second, 2),
         )

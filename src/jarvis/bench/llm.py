@@ -1,0 +1,186 @@
+"""`jarvis bench llm`: time to first token (cold, warm) and decoding speed through Jarvis vs raw llama-cpp-python."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from jarvis.config import Settings
+from jarvis.events import LlmDelta, RunEnd
+from jarvis.llm.llama_cpp import CHATML_STOPS, LlamaCppEngine
+from jarvis.services import Services, build_services, model_path_for
+
+QUESTIONS = (
+    "Quelle est la capitale de l'Italie ?",
+    "Comment dit-on merci en espagnol ?",
+    "Donne-moi une idée de dîner rapide.",
+    "Combien font douze fois douze ?",
+    "Quel temps fait-il en général en Bretagne ?",
+    "Peux-tu me rappeler de boire de l'eau ?",
+    "Qui a écrit Les Misérables ?",
+)
+STORY = "Raconte-moi une longue histoire sur un phare au bord de la mer."
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Samples:
+    values: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        values = sorted(self.values)
+        return {
+            "median": round(statistics.median(values), 4) if values else None,
+            "min": round(values[0], 4) if values else None,
+            "max": round(values[-1], 4) if values else None,
+            "runs": [round(v, 4) for v in self.values],
+        }
+
+
+def _rate(stamps: list[float]) -> float | None:
+    if len(stamps) < 2 or stamps[-1] <= stamps[0]:
+        return None
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0])
+
+
+async def _turn(services: Services, text: str, conversation_id: str | None) -> tuple[float | None, list[float], str]:
+    """One turn through the whole pipeline (store, prompt, queue, engine, events): TTFT and token arrival times."""
+    prepared = await services.pipeline.prepare(text, conversation_id)
+    started = time.perf_counter()
+    stamps: list[float] = []
+
+    async def emit(event: BaseModel) -> None:
+        if isinstance(event, LlmDelta):
+            stamps.append(time.perf_counter())
+        elif isinstance(event, RunEnd) and event.status != "complete":
+            raise RuntimeError(f"run ended {event.status}")
+
+    await services.pipeline.run(prepared, emit)
+    ttft = stamps[0] - started if stamps else None
+    return ttft, stamps, prepared.conversation_id
+
+
+async def _conversation_ttft(settings: Settings, runs: int, progress: Progress, label: str) -> Samples:
+    """TTFT of each next question in one conversation, after the previous answer (and any warming) is done."""
+    samples = Samples()
+    services = await build_services(settings)
+    try:
+        await services.engine.load()
+        _, _, conversation = await _turn(services, "Bonjour Jarvis !", None)
+        await services.llm.wait_warm()
+        for index in range(runs):
+            progress(f"{label} {index + 1}/{runs}")
+            ttft, _, conversation = await _turn(services, QUESTIONS[index % len(QUESTIONS)], conversation)
+            if ttft is not None:
+                samples.values.append(ttft)
+            await services.llm.wait_warm()
+    finally:
+        await services.close()
+    return samples
+
+
+async def _raw_stream(engine: LlamaCppEngine, tokens: list[int], max_tokens: int) -> list[float]:
+    """The baseline: llama-cpp-python's own streaming completion on the same model object and prompt."""
+
+    def run() -> list[float]:
+        stamps = []
+        for _ in engine.llama.create_completion(
+            tokens, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.1, stop=list(CHATML_STOPS), stream=True
+        ):
+            stamps.append(time.perf_counter())
+        return stamps
+
+    return await asyncio.to_thread(run)
+
+
+async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> dict[str, Any]:
+    if settings.llm.backend != "llama_cpp":
+        raise ValueError("jarvis bench llm mesure le moteur embarqué : utilisez llm.backend=llama_cpp")
+    model_path = model_path_for(settings)
+    cold_load, cold_ttft = Samples(), Samples()
+    with tempfile.TemporaryDirectory(prefix="jarvis-bench-") as tmp:
+        bench_settings = settings.model_copy(
+            update={
+                "data_dir": Path(tmp),
+                "llm": settings.llm.model_copy(update={"model_path": model_path, "temperature": 0.0}),
+            }
+        )
+        # Cold: a fresh model load, then the first question with nothing cached.
+        for index in range(runs):
+            progress(f"cold {index + 1}/{runs}")
+            services = await build_services(bench_settings)
+            try:
+                started = time.perf_counter()
+                await services.engine.load()
+                cold_load.values.append(time.perf_counter() - started)
+                ttft, _, _ = await _turn(services, QUESTIONS[index % len(QUESTIONS)], None)
+                if ttft is not None:
+                    cold_ttft.values.append(ttft)
+            finally:
+                await services.close()
+
+        # Warm: the next message of an ongoing conversation, with and without prefix warming (the baseline is
+        # llama.cpp's own prefix reuse alone).
+        warm_ttft = await _conversation_ttft(bench_settings, runs, progress, "warm")
+        no_warming = bench_settings.model_copy(
+            update={"llm": bench_settings.llm.model_copy(update={"prefix_warming": False})}
+        )
+        unwarmed_ttft = await _conversation_ttft(no_warming, runs, progress, "no-warming")
+
+        # Throughput: the same long answer through Jarvis and through raw llama-cpp-python, interleaved.
+        services = await build_services(bench_settings)
+        try:
+            engine = services.engine
+            assert isinstance(engine, LlamaCppEngine)
+            await engine.load()
+            jarvis_rate, raw_rate = Samples(), Samples()
+            max_tokens = services.params.max_tokens
+            for index in range(runs):
+                progress(f"throughput {index + 1}/{runs}")
+                _, stamps, _ = await _turn(services, STORY, None)
+                await services.llm.wait_warm()
+                if (rate := _rate(stamps)) is not None:
+                    jarvis_rate.values.append(rate)
+                tokens = engine.tokenize(engine.render_prompt(services.prompts.build([], STORY), None))
+                if (rate := _rate(await _raw_stream(engine, tokens, max_tokens))) is not None:
+                    raw_rate.values.append(rate)
+        finally:
+            await services.close()
+
+    ratio = (
+        statistics.median(jarvis_rate.values) / statistics.median(raw_rate.values)
+        if jarvis_rate.values and raw_rate.values
+        else None
+    )
+    results = {
+        "benchmark": "llm",
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "model": str(model_path),
+        "threads": engine.threads,
+        "runs": runs,
+        "max_tokens": max_tokens,
+        "cold_load_seconds": cold_load.summary(),
+        "cold_ttft_seconds": cold_ttft.summary(),
+        "warm_ttft_seconds": warm_ttft.summary(),
+        "warm_ttft_without_prefix_warming_seconds": unwarmed_ttft.summary(),
+        "jarvis_tokens_per_second": jarvis_rate.summary(),
+        "raw_llama_cpp_tokens_per_second": raw_rate.summary(),
+        "throughput_ratio": round(ratio, 4) if ratio is not None else None,
+        "targets": {"throughput_ratio_min": 0.95, "warm_ttft_seconds_max": 0.15},
+    }
+    return results

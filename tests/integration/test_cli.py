@@ -1,0 +1,232 @@
+"""The real `jarvis` command line, run in a subprocess the way a user runs it."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.french import looks_french
+from tests.servers import JarvisServer, free_port, jarvis_env, prepared_model_path, run_cli
+
+pytestmark = pytest.mark.slow
+
+# Rich wraps at 80 columns when stdout is not a terminal; a wide console keeps messages and table rows whole.
+WIDE = {"COLUMNS": "300"}
+
+
+def cli_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    return jarvis_env(data_dir, {**WIDE, **(extra or {})})
+
+
+def flat(text: str) -> str:
+    """The text with every run of whitespace (line wraps included) turned into one space."""
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["chat"],
+        ["ask"],
+        ["setup"],
+        ["doctor"],
+        ["token"],
+        ["token", "create"],
+        ["token", "list"],
+        ["token", "revoke"],
+        ["bench"],
+    ],
+    ids=lambda c: " ".join(c) or "root",
+)
+def test_help_works_for_every_command(command: list[str], tmp_path: Path) -> None:
+    result = run_cli(*command, "--help", env=cli_env(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+    assert not (tmp_path / "jarvis.db").exists(), "--help must not touch the data directory"
+
+
+def test_ask_answers_in_french_and_keeps_its_local_token(server: JarvisServer) -> None:
+    env = cli_env(server.data_dir)
+    token_file = server.data_dir / "cli-token"
+    token_file.unlink(missing_ok=True)  # so this test sees the first use create it
+
+    first = run_cli("ask", "Bonjour ! Présente-toi en une phrase.", "--url", server.url, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip(), first.stderr
+    assert looks_french(first.stdout), first.stdout
+    assert token_file.is_file()
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    secret = token_file.read_text()
+    assert secret.strip().startswith("jv_")
+    # The file holds a token the server accepts.
+    listed = httpx.get(f"{server.url}/api/conversations", headers={"Authorization": f"Bearer {secret.strip()}"})
+    assert listed.status_code == 200
+
+    second = run_cli("ask", "Dis juste « merci ».", "--url", server.url, env=env)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip()
+    assert token_file.read_text() == secret
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+
+def test_ask_without_a_server_says_to_start_one(tmp_path: Path) -> None:
+    port = free_port()  # bound then released: nobody listens there
+    result = run_cli("ask", "Bonjour", "--url", f"http://127.0.0.1:{port}", env=cli_env(tmp_path), timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert "jarvis serve" in flat(result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_with_a_wrong_token_fails_with_exit_code_3(server: JarvisServer, tmp_path: Path) -> None:
+    result = run_cli(
+        "ask", "Bonjour", "--url", server.url, "--token", "jv_not-a-real-token", env=cli_env(tmp_path), timeout=60
+    )
+    assert result.returncode == 3, result.stderr
+    assert "Jeton invalide" in flat(result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: cli.ask prints the error code as `[auth-invalid]` through Rich markup, which swallows it as a tag",
+)
+def test_ask_with_a_wrong_token_names_the_error_code(server: JarvisServer, tmp_path: Path) -> None:
+    result = run_cli(
+        "ask", "Bonjour", "--url", server.url, "--token", "jv_not-a-real-token", env=cli_env(tmp_path), timeout=60
+    )
+    assert result.returncode == 3
+    assert "auth-invalid" in result.stderr, result.stderr
+
+
+def test_interactive_chat_answers_then_quits(server: JarvisServer) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "jarvis", "chat", "--url", server.url],
+        env=cli_env(server.data_dir),
+        input="Bonjour, réponds en un mot.\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "jarvis ›" in result.stdout, result.stdout
+    answer = result.stdout.split("jarvis ›", 1)[1].split("vous ›", 1)[0]
+    assert answer.strip(), result.stdout
+    assert "Erreur" not in result.stderr, result.stderr
+
+
+def test_token_lifecycle_against_the_live_server(server: JarvisServer) -> None:
+    env = cli_env(server.data_dir)
+
+    created = run_cli("token", "create", "--name", "a", env=env, timeout=60)
+    assert created.returncode == 0, created.stderr
+    secret = created.stdout.strip()
+    assert secret.startswith("jv_")
+    assert len(secret.splitlines()) == 1, "stdout must hold only the token (scripts capture it)"
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert httpx.get(f"{server.url}/api/conversations", headers=headers).status_code == 200
+
+    listed = run_cli("token", "list", env=env, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    rows = [line for line in listed.stdout.splitlines() if "│ a " in line]
+    assert len(rows) == 1, listed.stdout
+    assert "actif" in rows[0]
+    assert secret not in listed.stdout
+
+    again = run_cli("token", "create", "--name", "a", env=env, timeout=60)
+    assert again.returncode != 0
+    assert not again.stdout.strip()
+    assert "existe déjà" in flat(again.stderr), again.stderr
+
+    revoked = run_cli("token", "revoke", "a", env=env, timeout=60)
+    assert revoked.returncode == 0, revoked.stderr
+    refused = httpx.get(f"{server.url}/api/conversations", headers=headers)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "auth-invalid"
+    listed = run_cli("token", "list", env=env, timeout=60)
+    assert "révoqué" in next(line for line in listed.stdout.splitlines() if "│ a " in line)
+    # The server's own token still works: only "a" was revoked.
+    assert httpx.get(f"{server.url}/api/conversations", headers=server.headers).status_code == 200
+
+
+def test_revoking_an_unknown_token_fails_clearly(server: JarvisServer) -> None:
+    result = run_cli("token", "revoke", "nobody-has-this-name", env=cli_env(server.data_dir), timeout=60)
+    assert result.returncode != 0
+    message = flat(result.stderr)
+    assert "nobody-has-this-name" in message, result.stderr
+    assert "jarvis token list" in message
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"JARVIS_SERVER__PORT": "notaport"}, ["server.port", "JARVIS_SERVER__PORT"]),
+        ({"JARVIS_LLM__BACKEND": "openai_compat"}, ["llm.base_url", "JARVIS_LLM__BASE_URL"]),
+        ({"JARVIS_LLM__TEMPERATURE": "5"}, ["llm.temperature", "JARVIS_LLM__TEMPERATURE"]),
+        ({"JARVIS_CHAT__TIMEZONE": "Mars/Base"}, ["chat.timezone", "JARVIS_CHAT__TIMEZONE", "Mars/Base"]),
+    ],
+    ids=["port", "openai-without-url", "temperature", "timezone"],
+)
+def test_invalid_settings_stop_with_exit_code_2(extra: dict[str, str], expected: list[str], tmp_path: Path) -> None:
+    result = run_cli("token", "list", env=cli_env(tmp_path, extra), timeout=60)
+    assert result.returncode == 2, result.stderr
+    message = flat(result.stderr)
+    for fragment in expected:
+        assert fragment in message, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_config_file_stops_with_exit_code_2(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.yaml"
+    result = run_cli("token", "list", "--config", str(missing), env=cli_env(tmp_path), timeout=60)
+    assert result.returncode == 2, result.stderr
+    message = flat(result.stderr)
+    assert str(missing) in message, result.stderr
+    assert "--config" in message
+
+
+def test_invalid_yaml_setting_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "jarvis.yaml"
+    config.write_text("server:\n  port: abc\n")
+    result = run_cli("token", "list", "--config", str(config), env=cli_env(tmp_path), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "server.port" in flat(result.stderr), result.stderr
+
+
+def test_serve_refuses_a_public_address_without_auth(tmp_path: Path) -> None:
+    env = cli_env(tmp_path, {"JARVIS_AUTH__ENABLED": "false", "JARVIS_SERVER__PORT": str(free_port())})
+    result = run_cli("serve", "--host", "0.0.0.0", env=env, timeout=30)
+    assert result.returncode == 2, result.stderr
+    message = flat(result.stderr)
+    assert "0.0.0.0" in message, result.stderr
+    assert "JARVIS_AUTH__ENABLED" in message
+
+
+def test_setup_is_idempotent_when_the_model_is_ready() -> None:
+    # The default data directory, where the model was prepared before the tests.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JARVIS_")}
+    env.update(WIDE)
+    result = run_cli("setup", env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "déjà prêt" in flat(result.stdout), result.stdout
+
+
+def test_doctor_reports_the_missing_catalog_model_and_the_llm_speed(tmp_path: Path) -> None:
+    env = cli_env(tmp_path / "data", {"JARVIS_LLM__MODEL_PATH": str(prepared_model_path())})
+    result = run_cli("doctor", env=env, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert "jarvis setup" in out, out
+    llm_line = next(line for line in out.splitlines() if "LLM llama_cpp" in line)
+    assert "jetons/s" in llm_line, out
+    assert "✓" in llm_line, out
+    database_line = next(line for line in out.splitlines() if "base de données" in line)
+    assert "intégrité : ok" in database_line, out
