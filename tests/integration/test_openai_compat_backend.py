@@ -1,0 +1,97 @@
+"""The openai_compat backend against a real OpenAI-compatible server (llama-cpp-python's llama_cpp.server):
+it answers through it, and a server that is down or hung gives `llm-unavailable` within a bounded time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.french import looks_french
+from tests.servers import JarvisServer, LlamaCppServer, prepared_model_path
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def remote() -> Iterator[LlamaCppServer]:
+    server = LlamaCppServer(prepared_model_path()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def jarvis(remote: LlamaCppServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JarvisServer]:
+    data_dir: Path = tmp_path_factory.mktemp("jarvis-remote")
+    server = JarvisServer(
+        data_dir,
+        extra_env={
+            "JARVIS_LLM__BACKEND": "openai_compat",
+            "JARVIS_LLM__BASE_URL": remote.base_url,
+            "JARVIS_LLM__FIRST_TOKEN_TIMEOUT_SECONDS": "15",
+            "JARVIS_AUTH__MAX_FAILURES": "1000",
+        },
+    ).start()
+    yield server
+    server.stop()
+
+
+def test_ready_reports_the_remote_model(jarvis: JarvisServer, remote: LlamaCppServer) -> None:
+    ready = httpx.get(f"{jarvis.url}/ready").json()
+    assert ready["ready"] is True
+    assert "qwen-local" in ready["components"]["llm"]["detail"]
+    assert remote.base_url in ready["components"]["llm"]["detail"]
+
+
+def test_chat_goes_through_the_remote_server(jarvis: JarvisServer) -> None:
+    with jarvis.client() as client:
+        body = client.post("/api/chat", json={"message": "Bonjour ! Qui es-tu ? Réponds en une phrase."}).json()
+        assert body["status"] == "complete", body
+        assert looks_french(body["reply"]), body["reply"]
+        assert body["timings"]["llm_first_token_seconds"] > 0
+        with client.stream("POST", "/api/chat", json={"message": "Cite un fruit.", "stream": True}) as response:
+            kinds = [line.split(": ", 1)[1] for line in response.iter_lines() if line.startswith("event: ")]
+    assert kinds[0] == "run-start" and kinds[-1] == "run-end" and "llm-delta" in kinds
+
+
+def test_hung_remote_gives_llm_unavailable_in_bounded_time(jarvis: JarvisServer, remote: LlamaCppServer) -> None:
+    assert remote.process is not None
+    os.kill(remote.process.pid, signal.SIGSTOP)  # accepts connections (kernel backlog) but never answers
+    try:
+        started = time.monotonic()
+        with jarvis.client() as client:
+            response = client.post("/api/chat", json={"message": "Tu es là ?"})
+        elapsed = time.monotonic() - started
+        assert response.status_code == 504
+        assert response.json()["error"]["code"] == "llm-unavailable"
+        assert elapsed < 25
+        assert httpx.get(f"{jarvis.url}/health").status_code == 200
+    finally:
+        os.kill(remote.process.pid, signal.SIGCONT)
+
+
+def test_remote_down_gives_llm_unavailable_and_the_server_keeps_serving(
+    jarvis: JarvisServer, remote: LlamaCppServer
+) -> None:
+    with jarvis.client() as client:
+        before = client.get("/api/conversations").json()["conversations"]
+        remote.stop()
+        response = client.post("/api/chat", json={"message": "Tu es là ?"})
+        assert response.status_code == 503
+        error = response.json()["error"]
+        assert error["code"] == "llm-unavailable"
+        assert "llm.base_url" in error["message"]
+        ready = httpx.get(f"{jarvis.url}/ready")
+        assert ready.status_code == 503
+        assert ready.json()["components"]["llm"]["ready"] is False
+        after = client.get("/api/conversations").json()["conversations"]
+        # Earlier conversations are intact; the unanswered question was stored (acknowledged) without a reply.
+        assert {c["id"]: c["message_count"] for c in before}.items() <= {
+            c["id"]: c["message_count"] for c in after
+        }.items()
+        assert client.get("/health").status_code == 200
