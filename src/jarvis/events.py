@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -33,22 +33,6 @@ class LlmDelta(BaseModel):
     text: str
 
 
-class ToolCallEvent(BaseModel):
-    type: Literal["tool-call"] = "tool-call"
-    run_id: str
-    call_id: str
-    name: str
-    arguments: dict[str, Any]
-
-
-class ToolResultEvent(BaseModel):
-    type: Literal["tool-result"] = "tool-result"
-    run_id: str
-    call_id: str
-    name: str
-    result: Any
-
-
 class ErrorEvent(BaseModel):
     type: Literal["error"] = "error"
     run_id: str | None = None
@@ -66,11 +50,5 @@ class RunEnd(BaseModel):
     timings: Timings = Field(default_factory=Timings)
 
 
-Event = Annotated[
-    RunStart | LlmDelta | ToolCallEvent | ToolResultEvent | ErrorEvent | RunEnd,
-    Field(discriminator="type"),
-]
-
-
-def event_json(event: BaseModel) -> str:
-    return event.model_dump_json()
+# Every event a run emits; `type` tells them apart on the wire.
+Event = RunStart | LlmDelta | ErrorEvent | RunEnd

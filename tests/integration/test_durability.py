@@ -102,10 +102,7 @@ def test_acknowledged_messages_survive_kill_9(tmp_path: Path) -> None:
 
             assert integrity(data_dir / "jarvis.db") == "ok"
 
-            again = client.post(
-                "/api/chat",
-                json={"message": "Je suis de retour. Réponds juste « oui ».", "conversation_id": acknowledged[0][0]},
-            )
+            again = client.post("/api/chat", json={"message": "Je suis de retour. Réponds juste « oui »."})
             assert again.status_code == 200, again.text
             assert again.json()["status"] == "complete"
             assert again.json()["reply"].strip()

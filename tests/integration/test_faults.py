@@ -77,6 +77,10 @@ def test_chat_without_a_model_answers_503_and_keeps_the_user_message(modelless_s
         assert events[2]["status"] == "failed"
         assert events[2]["message_id"] is None
 
+        completion = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": text}]})
+        assert completion.status_code == 503, completion.text
+        assert error_code(completion) == "llm-unavailable"
+
         assert client.get("/health").status_code == 200
         new = conversation_ids(client) - before
         assert len(new) == 2, new

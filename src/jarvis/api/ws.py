@@ -9,10 +9,9 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import BaseModel
 
 from jarvis.errors import JarvisError
-from jarvis.events import ErrorEvent
+from jarvis.events import ErrorEvent, Event
 from jarvis.i18n import t
 from jarvis.services import Services
 
@@ -27,7 +26,7 @@ class Session:
         self.run: asyncio.Task[None] | None = None
         self._send_lock = asyncio.Lock()
 
-    async def send(self, event: BaseModel) -> None:
+    async def send(self, event: Event) -> None:
         async with self._send_lock:
             await self.websocket.send_text(event.model_dump_json())
 

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from jarvis.config import Settings
-from jarvis.events import LlmDelta, RunEnd
+from jarvis.events import Event, LlmDelta, RunEnd
 from jarvis.llm.llama_cpp import CHATML_STOPS, LlamaCppEngine
 from jarvis.services import Services, build_services, model_path_for
 
@@ -59,7 +57,7 @@ async def _turn(services: Services, text: str, conversation_id: str | None) -> t
     started = time.perf_counter()
     stamps: list[float] = []
 
-    async def emit(event: BaseModel) -> None:
+    async def emit(event: Event) -> None:
         if isinstance(event, LlmDelta):
             stamps.append(time.perf_counter())
         elif isinstance(event, RunEnd) and event.status != "complete":

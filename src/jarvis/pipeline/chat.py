@@ -10,11 +10,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
-from pydantic import BaseModel
 
 from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
-from jarvis.events import ErrorEvent, LlmDelta, RunEnd, RunStart, Timings
+from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, Timings
 from jarvis.i18n import t
 from jarvis.llm.base import GenerationParams
 from jarvis.llm.service import GenerationStats, LlmService
@@ -22,7 +21,7 @@ from jarvis.metrics import Metrics
 from jarvis.store.conversations import ConversationRepository
 
 log = structlog.get_logger(__name__)
-Emit = Callable[[BaseModel], Awaitable[None]]
+Emit = Callable[[Event], Awaitable[None]]
 # Messages of these statuses were (at least partly) said to the user, so they belong in the history.
 HISTORY_STATUSES = ("complete", "cancelled")
 HISTORY_MESSAGES = 60

@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel
 
 from jarvis.api.deps import ServicesDep
 from jarvis.api.errors import jarvis_error_response
 from jarvis.api.schemas import ChatRequest, ChatResponse, ErrorBody
+from jarvis.events import Event
 
 router = APIRouter(prefix="/api", tags=["chat"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -22,8 +22,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def sse(event: BaseModel) -> bytes:
-    return f"event: {event.type}\ndata: {event.model_dump_json()}\n\n".encode()  # type: ignore[attr-defined]
+def sse(event: Event) -> bytes:
+    return f"event: {event.type}\ndata: {event.model_dump_json()}\n\n".encode()
 
 
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)
@@ -33,7 +33,7 @@ async def chat(body: ChatRequest, services: ServicesDep) -> JSONResponse | Strea
     prepared = await pipeline.prepare(body.message, body.conversation_id)
     if not body.stream:
 
-        async def ignore(_: BaseModel) -> None:
+        async def ignore(_: Event) -> None:
             return None
 
         result = await pipeline.run(prepared, ignore)
@@ -50,9 +50,9 @@ async def chat(body: ChatRequest, services: ServicesDep) -> JSONResponse | Strea
         return JSONResponse(response.model_dump(mode="json"))
 
     async def events() -> AsyncIterator[bytes]:
-        queue: asyncio.Queue[BaseModel | None] = asyncio.Queue()
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
 
-        async def emit(event: BaseModel) -> None:
+        async def emit(event: Event) -> None:
             await queue.put(event)
 
         async def produce() -> None:
