@@ -88,6 +88,7 @@ class Services:
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
+        await self.pipeline.close()
         await self.llm.close()
         await self.engine.close()
         await self.db.close()

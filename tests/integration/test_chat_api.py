@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -172,3 +173,23 @@ def test_openapi_documents_the_api(server: JarvisServer) -> None:
         spec = client.get("/openapi.json").json()
     for path in ("/api/chat", "/api/conversations", "/api/conversations/{conversation_id}", "/v1/chat/completions"):
         assert path in spec["paths"]
+
+
+def test_leaving_a_stream_cancels_the_generation_and_keeps_the_partial_reply(server: JarvisServer) -> None:
+    with server.client() as client:
+        with client.stream(
+            "POST", "/api/chat", json={"message": "Raconte une très longue histoire de pirates.", "stream": True}
+        ) as response:
+            lines = response.iter_lines()
+            start = next(json.loads(line[6:]) for line in lines if line.startswith("data: "))
+            first = next(json.loads(line[6:]) for line in lines if line.startswith("data: "))
+            assert (start["type"], first["type"]) == ("run-start", "llm-delta")
+        # The client is gone: the server stops generating and stores what was produced as cancelled.
+        for _ in range(100):
+            messages = client.get(f"/api/conversations/{start['conversation_id']}").json()["messages"]
+            if len(messages) == 2:
+                break
+            time.sleep(0.1)
+        assert messages[1]["status"] == "cancelled"
+        assert messages[1]["content"].startswith(first["text"].strip())
+        assert client.post("/api/chat", json={"message": "Réponds « ok »."}).status_code == 200

@@ -43,6 +43,7 @@ def flat(text: str) -> str:
         ["token", "list"],
         ["token", "revoke"],
         ["bench"],
+        ["bench", "llm"],
     ],
     ids=lambda c: " ".join(c) or "root",
 )

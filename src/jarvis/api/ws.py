@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 
@@ -23,7 +22,7 @@ class Session:
     def __init__(self, websocket: WebSocket, services: Services) -> None:
         self.websocket = websocket
         self.services = services
-        self.run: asyncio.Task[None] | None = None
+        self.run: asyncio.Task[Any] | None = None
         self._send_lock = asyncio.Lock()
 
     async def send(self, event: Event) -> None:
@@ -58,17 +57,11 @@ class Session:
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
             return
-        self.run = asyncio.create_task(self._run(prepared))
+        self.run = pipeline.start(prepared, self.send)
 
-    async def _run(self, prepared: Any) -> None:
-        # On cancel the pipeline has already reported it and kept the partial reply.
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.services.pipeline.run(prepared, self.send)
-
-    async def close(self) -> None:
-        if self.run is not None and not self.run.done():
-            self.run.cancel()
-            await asyncio.gather(self.run, return_exceptions=True)
+    def close(self) -> None:
+        if self.run is not None:
+            self.run.cancel()  # the run reports the cancel and keeps the partial reply on its own
 
 
 @router.websocket("/ws")
@@ -97,4 +90,4 @@ async def websocket_session(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        await session.close()
+        session.close()

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -58,6 +59,24 @@ class ChatPipeline:
         self.max_message_chars = max_message_chars
         # The conversation most recently used: its next turn is the one worth preparing.
         self.last_history: list[Said] = []
+        # Strong references: a run whose client left must still finish storing what was said.
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def start(self, prepared: PreparedRun, emit: Emit) -> asyncio.Task[RunResult]:
+        """Run a turn in its own task, independent of the request that started it: cancelling the task (client
+        gone, `cancel`) stops the generation, and the run still stores the partial reply."""
+        task = asyncio.create_task(self.run(prepared, emit))
+        self._track(task)
+        return task
+
+    def _track(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def prepare(self, text: str, conversation_id: str | None) -> PreparedRun:
         """Check the input and find or create the conversation; raises coded errors (no events yet)."""
@@ -94,8 +113,10 @@ class ChatPipeline:
                     reply.append(chunk.text)
                     await emit(LlmDelta(run_id=run_id, text=chunk.text))
         except asyncio.CancelledError:
-            await asyncio.shield(self._finish(prepared, reply, stats, started, "cancelled", emit, None))
+            finish = asyncio.ensure_future(self._finish(prepared, reply, stats, started, "cancelled", emit, None))
+            self._track(finish)
             self._warm_next_turn([*history, said], reply)
+            await asyncio.shield(finish)
             raise
         except JarvisError as exc:
             result = await self._finish(prepared, reply, stats, started, "failed", emit, exc)

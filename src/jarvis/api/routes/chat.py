@@ -55,21 +55,14 @@ async def chat(body: ChatRequest, services: ServicesDep) -> JSONResponse | Strea
         async def emit(event: Event) -> None:
             await queue.put(event)
 
-        async def produce() -> None:
-            try:
-                await pipeline.run(prepared, emit)
-            finally:
-                await queue.put(None)
-
-        task = asyncio.create_task(produce())
+        task = pipeline.start(prepared, emit)
+        task.add_done_callback(lambda _: queue.put_nowait(None))
         try:
             while (event := await queue.get()) is not None:
                 yield sse(event)
         finally:
-            # The client left: cancel the generation (the pipeline keeps what was said so far).
-            if not task.done():
-                task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            # The client left: stop the generation; the run stores what was said on its own.
+            task.cancel()
 
     return StreamingResponse(
         events(),
