@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -36,7 +37,7 @@ TokenOption = Annotated[
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]Erreur :[/] {message}")
+    err.print(f"[bold red]Erreur :[/] {escape(message)}")
     return typer.Exit(code)
 
 
@@ -149,8 +150,9 @@ def _client(settings: Settings, url: str | None, token: str | None) -> Any:
     return ApiClient(url or default_url(settings), resolve_token(settings, token))
 
 
-def _print_turn(client: Any, message: str, conversation_id: str | None) -> str | None:
-    """Stream one turn to the terminal; returns the conversation id."""
+def _print_turn(client: Any, message: str, conversation_id: str | None) -> tuple[str | None, bool]:
+    """Stream one turn to the terminal; returns the conversation id and whether the turn completed."""
+    completed = False
     for event in client.chat_stream(message, conversation_id):
         kind = event["type"]
         if kind == "run-start":
@@ -159,10 +161,11 @@ def _print_turn(client: Any, message: str, conversation_id: str | None) -> str |
             console.print(event["text"], end="", markup=False, highlight=False)
         elif kind == "error":
             console.print()
-            err.print(f"[bold red]Erreur ({event['code']}) :[/] {event['message']}")
+            err.print(f"[bold red]Erreur ({escape(event['code'])}) :[/] {escape(event['message'])}")
         elif kind == "run-end":
             console.print()
-    return conversation_id
+            completed = event["status"] == "complete"
+    return conversation_id, completed
 
 
 @app.command()
@@ -176,9 +179,11 @@ def ask(
     """Poser une question à Jarvis et afficher la réponse au fil de l'eau."""
     settings = settings_or_exit(config)
     try:
-        _print_turn(_client(settings, url, token), message, conversation)
+        _, completed = _print_turn(_client(settings, url, token), message, conversation)
     except JarvisError as exc:
         raise fail(f"{exc.message} [{exc.code}]", 3) from exc
+    if not completed:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -207,10 +212,10 @@ def chat(
             continue
         console.print("[bold magenta]jarvis ›[/] ", end="")
         try:
-            conversation = _print_turn(client, line, conversation)
+            conversation, _ = _print_turn(client, line, conversation)
         except JarvisError as exc:
             console.print()
-            err.print(f"[bold red]Erreur :[/] {exc.message}")
+            err.print(f"[bold red]Erreur ({escape(exc.code)}) :[/] {escape(exc.message)}")
             if exc.code == "server-unreachable":
                 raise typer.Exit(3) from exc
         except KeyboardInterrupt:

@@ -95,10 +95,6 @@ def test_ask_with_a_wrong_token_fails_with_exit_code_3(server: JarvisServer, tmp
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli.ask prints the error code as `[auth-invalid]` through Rich markup, which swallows it as a tag",
-)
 def test_ask_with_a_wrong_token_names_the_error_code(server: JarvisServer, tmp_path: Path) -> None:
     result = run_cli(
         "ask", "Bonjour", "--url", server.url, "--token", "jv_not-a-real-token", env=cli_env(tmp_path), timeout=60
@@ -115,11 +111,6 @@ def test_ask_without_a_model_tells_how_to_prepare_it(modelless_server: JarvisSer
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: cli.ask exits 0 when the run ends with an `error` event (e.g. llm-unavailable): _print_turn only "
-    "prints it",
-)
 def test_ask_without_a_model_exits_non_zero(modelless_server: JarvisServer) -> None:
     result = run_cli("ask", "Bonjour", "--url", modelless_server.url, env=cli_env(modelless_server.data_dir))
     assert result.returncode == 3, result.stderr

@@ -67,6 +67,8 @@ def test_chat_without_a_model_answers_503_and_keeps_the_user_message(modelless_s
         assert response.status_code == 503, response.text
         assert error_code(response) == "llm-unavailable"
         assert "jarvis setup" in response.json()["error"]["message"]
+        # The stored question's conversation is named, so that a retry can continue it.
+        assert response.json()["conversation_id"] in conversation_ids(client)
 
         streamed = client.post("/api/chat", json={"message": text, "stream": True})
         assert streamed.status_code == 200

@@ -24,11 +24,12 @@ def error_response(code: str, message: str, status: int, headers: dict[str, str]
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
-def jarvis_error_response(exc: JarvisError) -> JSONResponse:
+def jarvis_error_response(exc: JarvisError, **extra: Any) -> JSONResponse:
+    """The error as a response; `extra` fields go beside "error" (e.g. the conversation a failed turn is in)."""
     headers = None
     if isinstance(exc, LlmBusyError):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
-    return error_response(exc.code, exc.message, exc.status, headers)
+    return JSONResponse({**error_body(exc.code, exc.message), **extra}, status_code=exc.status, headers=headers)
 
 
 def _describe(errors: list[Any]) -> str:

@@ -38,7 +38,8 @@ async def chat(body: ChatRequest, services: ServicesDep) -> JSONResponse | Strea
 
         result = await pipeline.run(prepared, ignore)
         if result.error is not None:
-            return jarvis_error_response(result.error)
+            # The user's message was stored: say where, so a retry can continue the same conversation.
+            return jarvis_error_response(result.error, conversation_id=prepared.conversation_id)
         end = result.end
         response = ChatResponse(
             conversation_id=prepared.conversation_id,
