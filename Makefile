@@ -31,8 +31,8 @@ run: setup  ## Install, prepare the models and serve http://127.0.0.1:8000
 	$(JARVIS) serve
 
 lint: install-dev  ## ruff (lint and format check)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 typecheck: install-dev  ## mypy (strict)
 	$(BIN)/mypy
