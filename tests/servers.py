@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from jarvis.config import Settings
-from jarvis.models.catalog import CATALOG
+from jarvis.models.catalog import CATALOG, LLM_DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -31,8 +31,7 @@ def prepared_model_path() -> Path:
     override = os.environ.get("JARVIS_TEST_MODEL_PATH")
     if override:
         return Path(override)
-    spec = CATALOG["qwen2.5-coder-1.5b-instruct-q4_k_m"]
-    path = Settings().models_dir / spec.filename
+    path = CATALOG[LLM_DEFAULT].path(Settings().models_dir)
     if not path.is_file():
         raise RuntimeError(f"{path} is missing: run `make setup` (or `jarvis setup`) before the integration tests")
     return path

@@ -41,7 +41,7 @@ def check_models(settings: Settings, progress: Callable[[str, int], ProgressCall
     for spec in CATALOG.values():
         state = status(spec, settings.models_dir)
         if not state.present:
-            hint = "lancez « jarvis setup »" if state.parts_installed else f"installez : {spec.install_hint}"
+            hint = "lancez « jarvis setup »" if state.sources_available else f"installez : {spec.install_hint}"
             checks.append(Check(f"modèle {spec.name}", False, f"absent de {state.path} — {hint}"))
             continue
         ok = verify(spec, settings.models_dir, progress(spec.name, spec.size_bytes))

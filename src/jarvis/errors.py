@@ -71,3 +71,20 @@ class LlmTimeoutError(LlmUnavailableError):
 class CancelledRunError(JarvisError):
     code = "cancelled"
     status = 499
+
+
+class AudioError(JarvisError):
+    """Audio that cannot be used: empty, undecodable, too long, unsupported format."""
+
+    code = "audio-invalid"
+    status = 400
+
+
+class SttError(JarvisError):
+    code = "stt-failed"
+    status = 502
+
+
+class TtsError(JarvisError):
+    code = "tts-failed"
+    status = 502

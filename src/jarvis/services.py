@@ -48,8 +48,7 @@ def model_path_for(settings: Settings) -> Path:
     if settings.llm.model_path is not None:
         return settings.llm.model_path
     spec = CATALOG.get(settings.llm.model)
-    filename = spec.filename if spec else f"{settings.llm.model}.gguf"
-    return settings.models_dir / filename
+    return spec.path(settings.models_dir) if spec else settings.models_dir / f"{settings.llm.model}.gguf"
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 
 from jarvis.errors import SetupError
 from jarvis.models import prepare
-from jarvis.models.catalog import ModelPart, ModelSpec
+from jarvis.models.catalog import ModelFile, ModelSpec, PackagePart
 
 PART1 = b"GGUF" + bytes(range(256)) * 3
 PART2 = b"second part \x00\xff" * 50
@@ -38,10 +38,14 @@ def make_spec(sha256: str | None = None, size: int | None = None, module: str = 
     return ModelSpec(
         name="fake-model",
         kind="llm",
-        filename="fake-model.gguf",
-        size_bytes=len(CONTENT) if size is None else size,
-        sha256=hashlib.sha256(CONTENT).hexdigest() if sha256 is None else sha256,
-        parts=(ModelPart(module, "data/part01.bin"), ModelPart(module, "data/part02.bin")),
+        files=(
+            ModelFile(
+                "fake-model.gguf",
+                len(CONTENT) if size is None else size,
+                hashlib.sha256(CONTENT).hexdigest() if sha256 is None else sha256,
+                parts=(PackagePart(module, "data/part01.bin"), PackagePart(module, "data/part02.bin")),
+            ),
+        ),
         install_hint="pip install fakeparts",
         licence="test",
     )
@@ -53,16 +57,16 @@ def models_dir(tmp_path: Path) -> Path:
 
 
 def test_part_path_finds_installed_files(parts_package: Path) -> None:
-    assert prepare.part_path(ModelPart(PACKAGE, "data/part01.bin")) == parts_package / "data" / "part01.bin"
-    assert prepare.part_path(ModelPart(PACKAGE, "data/part99.bin")) is None
-    assert prepare.part_path(ModelPart("fakeparts_not_installed", "data/part01.bin")) is None
+    assert prepare.part_path(PackagePart(PACKAGE, "data/part01.bin")) == parts_package / "data" / "part01.bin"
+    assert prepare.part_path(PackagePart(PACKAGE, "data/part99.bin")) is None
+    assert prepare.part_path(PackagePart("fakeparts_not_installed", "data/part01.bin")) is None
 
 
 def test_status_before_assembly(parts_package: Path, models_dir: Path) -> None:
     status = prepare.status(make_spec(), models_dir)
     assert status.present is False
     assert status.verified is False
-    assert status.parts_installed is True
+    assert status.sources_available is True
     assert status.path == models_dir / "fake-model.gguf"
 
 
@@ -149,7 +153,7 @@ def test_wrong_size_raises_and_leaves_nothing(parts_package: Path, models_dir: P
 
 def test_missing_part_package_names_the_module(tmp_path: Path, models_dir: Path) -> None:
     spec = make_spec(module="fakeparts_missing_pkg")
-    assert prepare.status(spec, models_dir).parts_installed is False
+    assert prepare.status(spec, models_dir).sources_available is False
     with pytest.raises(SetupError) as info:
         prepare.assemble(spec, models_dir)
     assert "fakeparts_missing_pkg" in info.value.message
@@ -160,7 +164,7 @@ def test_missing_part_package_names_the_module(tmp_path: Path, models_dir: Path)
 def test_missing_part_file_names_the_module(parts_package: Path, models_dir: Path) -> None:
     (parts_package / "data" / "part02.bin").unlink()
     spec = make_spec()
-    assert prepare.status(spec, models_dir).parts_installed is False
+    assert prepare.status(spec, models_dir).sources_available is False
     with pytest.raises(SetupError) as info:
         prepare.assemble(spec, models_dir)
     assert PACKAGE in info.value.message
@@ -171,3 +175,35 @@ def test_sha256_file(tmp_path: Path) -> None:
     path = tmp_path / "blob"
     path.write_bytes(CONTENT)
     assert prepare.sha256_file(path) == hashlib.sha256(CONTENT).hexdigest()
+
+
+def test_directory_model_with_several_files(parts_package: Path, models_dir: Path) -> None:
+    spec = ModelSpec(
+        name="fake-dir",
+        kind="stt",
+        directory="fake-dir",
+        files=(
+            ModelFile(
+                "model.bin",
+                len(CONTENT),
+                hashlib.sha256(CONTENT).hexdigest(),
+                parts=(PackagePart(PACKAGE, "data/part01.bin"), PackagePart(PACKAGE, "data/part02.bin")),
+            ),
+            ModelFile(
+                "config.bin",
+                len(PART2),
+                hashlib.sha256(PART2).hexdigest(),
+                parts=(PackagePart(PACKAGE, "data/part02.bin"),),
+            ),
+        ),
+        install_hint="pip install fakeparts",
+        licence="test",
+    )
+    assert prepare.assemble(spec, models_dir) == models_dir / "fake-dir"
+    assert (models_dir / "fake-dir" / "model.bin").read_bytes() == CONTENT
+    assert (models_dir / "fake-dir" / "config.bin").read_bytes() == PART2
+    assert prepare.status(spec, models_dir).verified is True
+    # A second run keeps the verified files (progress still accounts for them).
+    seen: list[int] = []
+    prepare.assemble(spec, models_dir, progress=seen.append)
+    assert sum(seen) == spec.size_bytes
