@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from jarvis.config import Settings
-from jarvis.models.catalog import CATALOG, LLM_DEFAULT
+from jarvis.models.catalog import CATALOG, LLM_DEFAULT, STT_DEFAULT, TTS_DEFAULT, VOICES
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -26,15 +26,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepared_model_path() -> Path:
-    """The default model as prepared by `jarvis setup` (make test runs it first)."""
-    override = os.environ.get("JARVIS_TEST_MODEL_PATH")
-    if override:
-        return Path(override)
-    path = CATALOG[LLM_DEFAULT].path(Settings().models_dir)
-    if not path.is_file():
+def prepared(name: str) -> Path:
+    """A catalog model as prepared by `jarvis setup` in the default data directory (make test runs it first)."""
+    path = CATALOG[name].path(Settings().models_dir)
+    if not path.exists():
         raise RuntimeError(f"{path} is missing: run `make setup` (or `jarvis setup`) before the integration tests")
     return path
+
+
+def prepared_model_path() -> Path:
+    return prepared(LLM_DEFAULT)
+
+
+def prepared_models_env() -> dict[str, str]:
+    """Point a server with its own data directory at the models prepared once in the default one."""
+    kokoro = CATALOG[TTS_DEFAULT]
+    return {
+        "JARVIS_LLM__MODEL_PATH": str(prepared_model_path()),
+        "JARVIS_STT__MODEL_PATH": str(prepared(STT_DEFAULT)),
+        "JARVIS_TTS__MODEL_PATH": str(kokoro.target(Settings().models_dir, kokoro.files[0])),
+        "JARVIS_TTS__VOICES_DIR": str(prepared(VOICES)),
+    }
 
 
 def jarvis_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -42,7 +54,7 @@ def jarvis_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str,
     env.update(
         {
             "JARVIS_DATA_DIR": str(data_dir),
-            "JARVIS_LLM__MODEL_PATH": str(prepared_model_path()),
+            **prepared_models_env(),
             "JARVIS_LLM__MAX_TOKENS": "48",
             "JARVIS_LLM__TEMPERATURE": "0",
             "JARVIS_LOG__JSON_FORMAT": "true",

@@ -13,9 +13,11 @@ from jarvis.api import errors
 from jarvis.api.auth import AuthMiddleware, FailureLimiter
 from jarvis.api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from jarvis.api.openai import router as openai_router
+from jarvis.api.openai_audio import router as openai_audio_router
 from jarvis.api.routes.chat import router as chat_router
 from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
+from jarvis.api.routes.voice import router as voice_router
 from jarvis.api.ws import router as ws_router
 from jarvis.config import Settings
 from jarvis.metrics import Metrics
@@ -44,7 +46,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for router in (health_router, chat_router, conversations_router, openai_router, ws_router):
+    routers = (health_router, chat_router, conversations_router, voice_router, openai_router, openai_audio_router)
+    for router in (*routers, ws_router):
         app.include_router(router)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for.
     app.add_middleware(
@@ -52,7 +55,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         enabled=settings.auth.enabled,
         limiter=FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds),
     )
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.server.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.server.max_body_bytes,
+        max_audio_bytes=settings.server.max_audio_bytes,
+    )
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -222,6 +222,75 @@ def chat(
             console.print("\n[dim](interrompu)[/]")
 
 
+@app.command()
+def transcribe(
+    file: Annotated[
+        Path, typer.Argument(help="Fichier audio (WAV, OGG/Opus, WebM, MP3, FLAC).", exists=True, dir_okay=False)
+    ],
+    config: ConfigOption = None,
+    language: Annotated[str | None, typer.Option("--language", "-l", help="Langue parlée (défaut : réglages).")] = None,
+) -> None:
+    """Transcrire un fichier audio (sur cette machine, sans serveur)."""
+    from jarvis.audio.formats import decode_audio
+    from jarvis.services import build_transcriber
+
+    settings = settings_or_exit(config)
+    transcriber = build_transcriber(settings)
+
+    async def run() -> Any:
+        try:
+            audio = decode_audio(file.read_bytes(), max_seconds=settings.stt.max_audio_seconds)
+            await transcriber.load()
+            return await transcriber.transcribe(
+                audio,
+                language=language or settings.stt.language or settings.chat.language,
+                hotwords=settings.stt.hotwords,
+            )
+        finally:
+            await transcriber.close()
+
+    try:
+        transcript = asyncio.run(run())
+    except JarvisError as exc:
+        raise fail(f"{exc.message} [{exc.code}]", 3) from exc
+    if transcript.no_speech:
+        err.print("[yellow]Aucune parole détectée.[/]")
+        raise typer.Exit(4)
+    print(transcript.text)
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="Le texte à dire.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Fichier WAV à écrire.")],
+    config: ConfigOption = None,
+    voice: Annotated[str | None, typer.Option("--voice", help="Voix ou mélange (ff_siwis:0.7,em_alex:0.3).")] = None,
+    speed: Annotated[float | None, typer.Option("--speed", min=0.5, max=2.0, help="Vitesse (1 = normale).")] = None,
+) -> None:
+    """Dire un texte dans un fichier WAV (sur cette machine, sans serveur)."""
+    from jarvis.audio.formats import encode_wav
+    from jarvis.services import build_synthesizer
+
+    settings = settings_or_exit(config)
+    synthesizer = build_synthesizer(settings)
+
+    async def run() -> Any:
+        try:
+            await synthesizer.load()
+            return await synthesizer.synthesize(
+                text, voice=voice or settings.tts.voice, speed=speed or settings.tts.speed
+            )
+        finally:
+            await synthesizer.close()
+
+    try:
+        speech = asyncio.run(run())
+    except JarvisError as exc:
+        raise fail(f"{exc.message} [{exc.code}]", 3) from exc
+    output.write_bytes(encode_wav(speech.samples, speech.sample_rate))
+    err.print(f"{output} : {speech.duration_seconds:.1f} s à {speech.sample_rate} Hz.")
+
+
 def _tokens(settings: Settings) -> Any:
     from jarvis.store.db import Database
     from jarvis.store.tokens import TokenRepository

@@ -31,6 +31,8 @@ class ServerSettings(BaseModel):
     port: int = Field(8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(1_000_000, ge=1024)
+    # Audio uploads (/api/voice/*, /v1/audio/*) may be larger than other requests.
+    max_audio_bytes: int = Field(25_000_000, ge=1024)
     request_timeout_seconds: float = Field(120.0, gt=0)
 
     @property
@@ -81,6 +83,38 @@ class LlmSettings(BaseModel):
         return self
 
 
+# Words Jarvis expects to hear: a Whisper prompt with them cuts errors on home commands (see MODELS.md).
+DEFAULT_STT_PROMPT_FR = (
+    "Jarvis, allume la lumière du salon, éteins la cuisine, mets la chambre à 50 %, "
+    "quelle est la température, règle le chauffage à 21 degrés, lance un minuteur de 10 minutes."
+)
+
+
+class SttSettings(BaseModel):
+    backend: Literal["faster_whisper"] = "faster_whisper"
+    # A model from the catalog (prepared by `jarvis setup`) or any CTranslate2 Whisper directory (model_path).
+    model: str = "whisper-base"
+    model_path: Path | None = None
+    language: str | None = Field(None, pattern=r"^[a-z]{2}$")  # None: chat.language
+    threads: int | None = Field(None, ge=1)
+    beam_size: int = Field(1, ge=1, le=10)
+    compute_type: str = "int8"
+    initial_prompt: str | None = DEFAULT_STT_PROMPT_FR
+    hotwords: list[str] = Field(default_factory=lambda: ["Jarvis"])
+    max_audio_seconds: float = Field(120.0, gt=0)
+
+
+class TtsSettings(BaseModel):
+    backend: Literal["kokoro", "espeak"] = "kokoro"
+    voice: str = "ff_siwis"  # a voice file name in the voices directory, or a blend "ff_siwis:0.7,em_alex:0.3"
+    speed: float = Field(1.0, ge=0.5, le=2.0)
+    model_path: Path | None = None
+    voices_dir: Path | None = None
+    threads: int | None = Field(None, ge=1)
+    espeak_voice: str = "fr"
+    max_text_chars: int = Field(2000, ge=1)
+
+
 class StoreSettings(BaseModel):
     # SQLAlchemy async URL; default: SQLite file jarvis.db in data_dir.
     url: str | None = None
@@ -119,6 +153,8 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    stt: SttSettings = Field(default_factory=SttSettings)
+    tts: TtsSettings = Field(default_factory=TtsSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     log: LogSettings = Field(default_factory=LogSettings)

@@ -49,4 +49,13 @@ class Metrics:
         self.llm_errors = Counter(
             "jarvis_llm_errors", "Generations that failed, by error code", ["code"], registry=self.registry
         )
+        self.stt_seconds = Histogram(
+            "jarvis_stt_seconds",
+            "Speech recognition time per utterance",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.tts_seconds = Histogram(
+            "jarvis_tts_seconds", "Speech synthesis time per request", buckets=LATENCY_BUCKETS, registry=self.registry
+        )
         self.runs = Counter("jarvis_runs", "Pipeline runs by final status", ["status"], registry=self.registry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +18,14 @@ from jarvis.errors import JarvisError
 from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
 from jarvis.metrics import Metrics
-from jarvis.models.catalog import CATALOG
+from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
 from jarvis.pipeline.chat import ChatPipeline
+from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
 from jarvis.store.db import Database
 from jarvis.store.tokens import TokenRepository
+from jarvis.stt.base import Transcriber
+from jarvis.tts.base import Synthesizer
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +48,44 @@ def build_engine(settings: Settings) -> ChatEngine:
     return LlamaCppEngine(model_path_for(settings), context_tokens=llm.context_tokens, threads=llm.threads)
 
 
+def build_transcriber(settings: Settings) -> Transcriber:
+    from jarvis.stt.faster_whisper import FasterWhisperTranscriber
+
+    stt = settings.stt
+    spec = CATALOG.get(stt.model)
+    model_dir = stt.model_path or (spec.path(settings.models_dir) if spec else settings.models_dir / stt.model)
+    return FasterWhisperTranscriber(
+        model_dir,
+        threads=stt.threads or default_threads(),
+        compute_type=stt.compute_type,
+        beam_size=stt.beam_size,
+        language=stt.language or settings.chat.language,
+        initial_prompt=stt.initial_prompt,
+    )
+
+
+def build_synthesizer(settings: Settings) -> Synthesizer:
+    tts = settings.tts
+    if tts.backend == "espeak":
+        from jarvis.tts.espeak import EspeakSynthesizer
+
+        return EspeakSynthesizer(voice=tts.espeak_voice)
+    from jarvis.tts.kokoro import KokoroSynthesizer
+
+    spec = CATALOG[TTS_DEFAULT]
+    return KokoroSynthesizer(
+        tts.model_path or spec.target(settings.models_dir, spec.files[0]),
+        tts.voices_dir or CATALOG[VOICES].path(settings.models_dir),
+        default_voice=tts.voice,
+        language="fr-fr" if settings.chat.language == "fr" else settings.chat.language,
+        threads=tts.threads or default_threads(),
+    )
+
+
+def default_threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
 def model_path_for(settings: Settings) -> Path:
     if settings.llm.model_path is not None:
         return settings.llm.model_path
@@ -63,6 +105,7 @@ class Services:
     tokens: TokenRepository
     pipeline: ChatPipeline
     params: GenerationParams
+    speech: SpeechService
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def start_loading(self) -> None:
@@ -79,9 +122,14 @@ class Services:
             await self.engine.load()
         except JarvisError as exc:
             log.error("llm-load-failed", code=exc.code, error=exc.message)
-            return
-        self.llm.warm(self.prompts.build_prefix([]))  # a new conversation's prefix, before the first question
-        self._spawn(self.pipeline.keep_warm())
+        else:
+            self.llm.warm(self.prompts.build_prefix([]))  # a new conversation's prefix, before the first question
+            self._spawn(self.pipeline.keep_warm())
+        for name, engine in (("stt", self.speech.stt), ("tts", self.speech.tts)):
+            try:
+                await engine.load()
+            except JarvisError as exc:
+                log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
 
     async def close(self) -> None:
         for task in list(self.background):
@@ -90,6 +138,8 @@ class Services:
         await self.pipeline.close()
         await self.llm.close()
         await self.engine.close()
+        await self.speech.stt.close()
+        await self.speech.tts.close()
         await self.db.close()
 
 
@@ -120,8 +170,20 @@ async def build_services(
     )
     conversations = ConversationRepository(db)
     pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars)
+    speech = SpeechService(
+        build_transcriber(settings),
+        build_synthesizer(settings),
+        metrics,
+        language=settings.stt.language or settings.chat.language,
+        hotwords=settings.stt.hotwords,
+        max_audio_seconds=settings.stt.max_audio_seconds,
+        max_text_chars=settings.tts.max_text_chars,
+        voice=settings.tts.voice,
+        speed=settings.tts.speed,
+    )
     return Services(
         settings=settings,
+        speech=speech,
         db=db,
         metrics=metrics,
         engine=engine,

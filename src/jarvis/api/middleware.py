@@ -10,22 +10,27 @@ from jarvis.api.errors import error_response
 from jarvis.i18n import t
 from jarvis.metrics import Metrics
 
+AUDIO_PREFIXES = ("/api/voice/", "/v1/audio/")
+
 
 class BodyLimitMiddleware:
-    """413 for bodies above `max_body_bytes`, whether declared by Content-Length or streamed in chunks."""
+    """413 for bodies above the limit (larger for audio uploads), whether declared by Content-Length or streamed
+    in chunks."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_audio_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_audio_bytes = max_audio_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = error_response("body-too-large", t("body-too-large", limit=self.max_body_bytes), 413)
+        limit = self.max_audio_bytes if scope["path"].startswith(AUDIO_PREFIXES) else self.max_body_bytes
+        too_large = error_response("body-too-large", t("body-too-large", limit=limit), 413)
         declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_body_bytes:
+            if not declared.isdigit() or int(declared) > limit:
                 await too_large(scope, receive, send)
                 return
             await self.app(scope, receive, send)
@@ -39,7 +44,7 @@ class BodyLimitMiddleware:
                 return
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
-            if size > self.max_body_bytes:
+            if size > limit:
                 await too_large(scope, receive, send)
                 return
             if not message.get("more_body", False):

@@ -21,8 +21,11 @@ async def health() -> dict[str, str]:
 async def ready(services: ServicesDep) -> JSONResponse:
     engine = await services.engine.health()
     database = await services.db.ping()
+    stt, tts = services.speech.stt, services.speech.tts
     components = {
         "llm": ComponentStatus(ready=engine.ready, detail=engine.detail),
+        "stt": ComponentStatus(ready=stt.ready, detail=f"{stt.name} {'prêt' if stt.ready else 'non chargé'}"),
+        "tts": ComponentStatus(ready=tts.ready, detail=f"{tts.name} {'prêt' if tts.ready else 'non chargé'}"),
         "database": ComponentStatus(ready=database, detail="joignable" if database else "injoignable"),
     }
     body = ReadyResponse(ready=all(c.ready for c in components.values()), components=components)

@@ -1,0 +1,146 @@
+"""Streaming sentence splitter: cuts generated text into speakable pieces as soon as each one is complete."""
+
+from __future__ import annotations
+
+import re
+
+_ENDS = ".!?…;:"
+# Closing marks that belong to the sentence they follow.
+_CLOSERS = "»”\"')]}*"
+_SPACE = " \t\r\u00a0\u202f"
+# Titles always precede a name: never the end of a sentence, whatever follows.
+_TITLES = frozenset(
+    {"m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "pr", "me", "mgr", "st", "ste", "mr", "mrs", "ms"}
+)
+# Abbreviations that may end a sentence: only an end when a capital (or nothing) follows.
+_ABBREVIATIONS = frozenset(
+    {"etc", "cf", "ex", "env", "p", "av", "apr", "bd", "vol", "chap", "fig", "approx", "tél", "tel", "n°", "no", "vs"}
+)
+_LAST_WORD = re.compile(r"([\w°]+)$")
+_LIST_MARKER = re.compile(r"^\W*\d{1,3}$")
+_NO = 0  # "this mark ends nothing": a real cut is always after at least one character
+
+
+class SentenceSplitter:
+    """Feed text pieces of any size; complete sentences come out in the same order whatever the pieces were.
+
+    A sentence ends at . ! ? … ; : followed by white space, or at a newline. So that the first audio can start
+    early, the first piece may stop at a comma once it holds `first_clause_min_chars` characters. A piece that
+    reaches `max_chars` without an end is cut at its last space, to bound the latency of run-on text.
+    """
+
+    def __init__(self, *, first_clause_min_chars: int = 24, max_chars: int = 300) -> None:
+        self.first_clause_min_chars = first_clause_min_chars
+        self.max_chars = max_chars
+        self._buffer = ""
+        self._scan = 0  # everything before this offset of the buffer holds no end
+        self._emitted = False
+
+    def feed(self, text_piece: str) -> list[str]:
+        """Add generated text; return the sentences it completes (often none)."""
+        self._buffer += text_piece
+        return self._drain(final=False)
+
+    def flush(self) -> list[str]:
+        """The end of the text: return what is left (the last sentence, if any) and start afresh."""
+        out = self._drain(final=True)
+        rest, self._buffer, self._scan = self._buffer.strip(), "", 0
+        if _speakable(rest):
+            out.append(rest)
+        self._emitted = False
+        return out
+
+    def _drain(self, *, final: bool) -> list[str]:
+        out: list[str] = []
+        while True:
+            cut = self._next_cut(final=final)
+            if cut is None:
+                return out
+            sentence, self._buffer, self._scan = self._buffer[:cut].strip(), self._buffer[cut:], 0
+            if _speakable(sentence):
+                out.append(sentence)
+                self._emitted = True
+
+    def _next_cut(self, *, final: bool) -> int | None:
+        """Offset just after the next sentence end in the buffer, or None when it is not known yet."""
+        text = self._buffer
+        i = self._scan
+        while i < len(text):
+            if i >= self.max_chars:
+                space = text.rfind(" ", 0, self.max_chars)
+                return space + 1 if space > 0 else self.max_chars
+            char = text[i]
+            if char == "\n":
+                return i + 1
+            if char in _ENDS:
+                cut = self._end_at(i, final=final)
+            elif char == "," and not self._emitted:
+                cut = self._clause_at(i, final=final)
+            else:
+                cut = _NO
+            if cut is None:
+                self._scan = i  # decide again once more text has come
+                return None
+            if cut != _NO:
+                return cut
+            i += 1
+        self._scan = i
+        return None
+
+    def _end_at(self, i: int, *, final: bool) -> int | None:
+        """Whether the mark at `i` ends a sentence: the offset to cut at, _NO, or None (more text needed)."""
+        text = self._buffer
+        j = i + 1
+        while j < len(text) and (text[j] in _ENDS or text[j] in _CLOSERS):
+            j += 1
+        k = _skip_spaces(text, j)
+        if k == len(text):
+            # Nothing seen after the marks yet: only the end of the stream settles it.
+            return j if final else None
+        if k == j and text[k] != "\n":
+            return _NO  # glued to what follows: "3.14", "14:05", "www.example.fr", "mais…non"
+        if text[k] in "»”":  # French spacing before a closing quote: « Bonjour ! »
+            return self._end_at_quote(k, final=final)
+        if text[i] == "." and j == i + 1 and not self._period_ends(i, text[k]):
+            return _NO
+        return j
+
+    def _end_at_quote(self, k: int, *, final: bool) -> int | None:
+        text = self._buffer
+        j = k + 1
+        while j < len(text) and text[j] in _CLOSERS:
+            j += 1
+        if _skip_spaces(text, j) == len(text) and not final:
+            return None
+        return j
+
+    def _period_ends(self, i: int, following: str) -> bool:
+        """A single period ends the sentence unless it closes a title, an initial or an abbreviation mid-sentence."""
+        match = _LAST_WORD.search(self._buffer[:i])
+        word = match.group(1) if match else ""
+        lowered = word.lower()
+        if lowered in _TITLES or (len(word) == 1 and word.isupper()):
+            return False
+        if lowered in _ABBREVIATIONS:
+            return not following.islower()
+        # "1. Acheter du pain": a list marker alone is not a sentence.
+        return not _LIST_MARKER.match(self._buffer[:i].strip())
+
+    def _clause_at(self, i: int, *, final: bool) -> int | None:
+        """A comma followed by a space ends the first piece once it is long enough (not "21,5")."""
+        text = self._buffer
+        if len(text[:i].strip()) < self.first_clause_min_chars:
+            return _NO
+        if i + 1 == len(text):
+            return i + 1 if final else None
+        return i + 1 if text[i + 1] in _SPACE or text[i + 1] == "\n" else _NO
+
+
+def _skip_spaces(text: str, j: int) -> int:
+    while j < len(text) and text[j] in _SPACE:
+        j += 1
+    return j
+
+
+def _speakable(text: str) -> bool:
+    return any(c.isalnum() for c in text)

@@ -1,0 +1,132 @@
+"""The streaming sentence splitter: same sentences whatever the pieces, first audio as early as possible."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from jarvis.tts.sentences import SentenceSplitter
+
+
+def split_by_char(text: str, **options: int) -> list[str]:
+    splitter = SentenceSplitter(**options)
+    out: list[str] = []
+    for char in text:
+        out += splitter.feed(char)
+    return out + splitter.flush()
+
+
+def split_in_pieces(text: str, seed: int, **options: int) -> list[str]:
+    rng = random.Random(seed)
+    splitter = SentenceSplitter(**options)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        size = rng.randint(1, 12)
+        out += splitter.feed(text[i : i + size])
+        i += size
+    return out + splitter.flush()
+
+
+def split_whole(text: str, **options: int) -> list[str]:
+    splitter = SentenceSplitter(**options)
+    return splitter.feed(text) + splitter.flush()
+
+
+CASES = [
+    (
+        "Bonjour ! Il fait 21,5 degrés à Paris, et le ciel est dégagé. Voulez-vous autre chose ?",
+        ["Bonjour !", "Il fait 21,5 degrés à Paris, et le ciel est dégagé.", "Voulez-vous autre chose ?"],
+    ),
+    (
+        "Bien sûr, monsieur, la lumière du salon est allumée, comme demandé. C'est fait.",
+        ["Bien sûr, monsieur, la lumière du salon est allumée,", "comme demandé.", "C'est fait."],
+    ),
+    (
+        "M. Dupont et Mme. Martin arrivent à 14:05. Pi vaut 3.14 environ… Des fruits, etc. et des kiwis. Fin.",
+        [
+            "M. Dupont et Mme. Martin arrivent à 14:05.",
+            "Pi vaut 3.14 environ…",
+            "Des fruits, etc. et des kiwis.",
+            "Fin.",
+        ],
+    ),
+    ("Des pommes, des poires, etc. Ensuite on part.", ["Des pommes, des poires, etc.", "Ensuite on part."]),
+    (
+        "Voici la liste :\n1. Acheter du pain\n2. Appeler le Dr. House\n\nMerci !",
+        ["Voici la liste :", "1. Acheter du pain", "2. Appeler le Dr. House", "Merci !"],
+    ),
+    (
+        "Il a dit « Bonjour ! » puis il est parti... Ensuite mais…non rien; voilà",
+        ["Il a dit « Bonjour ! »", "puis il est parti...", "Ensuite mais…non rien;", "voilà"],
+    ),
+    ("Visitez www.example.fr pour en savoir plus. Merci.", ["Visitez www.example.fr pour en savoir plus.", "Merci."]),
+    ("Quoi ?! Vraiment ? Oui.", ["Quoi ?!", "Vraiment ?", "Oui."]),
+    ("  ...  ", []),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_sentences_whatever_the_pieces(text: str, expected: list[str]) -> None:
+    assert split_by_char(text) == expected
+    assert split_whole(text) == expected
+    for seed in range(5):
+        assert split_in_pieces(text, seed) == expected
+
+
+def test_first_piece_is_cut_early_at_a_comma_only_once_long_enough() -> None:
+    text = "D'accord, je regarde la météo de demain pour vous, puis je vous dis tout, promis."
+    assert split_by_char(text) == [
+        "D'accord, je regarde la météo de demain pour vous,",
+        "puis je vous dis tout, promis.",
+    ]
+    assert split_by_char(text, first_clause_min_chars=1000) == [text]
+    assert split_by_char(text, first_clause_min_chars=5) == [
+        "D'accord,",
+        "je regarde la météo de demain pour vous, puis je vous dis tout, promis.",
+    ]
+
+
+def test_a_decimal_comma_is_not_a_clause() -> None:
+    assert split_by_char("La température extérieure est de 21,5 degrés ce soir.") == [
+        "La température extérieure est de 21,5 degrés ce soir."
+    ]
+
+
+def test_sentences_come_out_as_soon_as_they_end() -> None:
+    splitter = SentenceSplitter()
+    assert splitter.feed("C'est fait") == []
+    assert splitter.feed(".") == []  # "." might still be "3.14" or "M. Dupont"
+    assert splitter.feed(" La") == ["C'est fait."]
+    assert splitter.feed(" lumière est allumée") == []
+    assert splitter.feed(" !\n") == ["La lumière est allumée !"]
+    assert splitter.flush() == []
+
+
+def test_an_abbreviation_waits_for_the_next_word() -> None:
+    splitter = SentenceSplitter()
+    assert splitter.feed("Des pommes etc. ") == []
+    assert splitter.feed("et des poires. ") == []
+    assert splitter.feed("Voilà") == ["Des pommes etc. et des poires."]
+    assert splitter.flush() == ["Voilà"]
+
+
+def test_run_on_text_is_cut_at_a_space() -> None:
+    text = " ".join(["mot"] * 60)
+    pieces = split_by_char(text, max_chars=50)
+    assert all(len(piece) <= 50 for piece in pieces)
+    assert " ".join(pieces) == text
+    assert pieces == split_whole(text, max_chars=50)
+
+
+def test_flush_starts_afresh() -> None:
+    splitter = SentenceSplitter()
+    assert splitter.feed("Première réponse, assez longue pour être coupée") == []
+    assert splitter.flush() == ["Première réponse, assez longue pour être coupée"]
+    # The next reply gets its own early first clause.
+    assert splitter.feed("Deuxième réponse, elle aussi assez longue, oui") == [
+        "Deuxième réponse, elle aussi assez longue,"
+    ]
+    assert splitter.flush() == ["oui"]
