@@ -291,6 +291,31 @@ def say(
     err.print(f"{output} : {speech.duration_seconds:.1f} s à {speech.sample_rate} Hz.")
 
 
+@app.command()
+def talk(
+    input_file: Annotated[
+        Path, typer.Option("--input", "-i", help="Ce que vous dites (fichier audio).", exists=True, dir_okay=False)
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Où écrire la réponse parlée (WAV).")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+    token: TokenOption = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Poursuivre cette conversation.")] = None,
+) -> None:
+    """Un tour de parole complet depuis un fichier : transcription, réponse, voix (via le serveur)."""
+    from urllib.parse import unquote
+
+    settings = settings_or_exit(config)
+    try:
+        response = _client(settings, url, token).voice_turn(input_file.read_bytes(), conversation)
+    except JarvisError as exc:
+        raise fail(f"{exc.message} [{exc.code}]", 3) from exc
+    output.write_bytes(response.content)
+    console.print(f"[bold cyan]vous ›[/] {escape(unquote(response.headers.get('x-jarvis-transcript', '')))}")
+    console.print(f"[bold magenta]jarvis ›[/] {escape(unquote(response.headers.get('x-jarvis-reply', '')))}")
+    err.print(f"Réponse parlée : {output} (conversation {response.headers.get('x-jarvis-conversation-id')})")
+
+
 def _tokens(settings: Settings) -> Any:
     from jarvis.store.db import Database
     from jarvis.store.tokens import TokenRepository

@@ -99,6 +99,27 @@ class ApiClient:
         except httpx.TimeoutException as exc:
             raise JarvisError(f"Le serveur {self.url} n'a pas répondu à temps.", code="server-timeout") from exc
 
+    def voice_turn(self, audio: bytes, conversation_id: str | None) -> httpx.Response:
+        """One spoken turn through POST /api/voice/turn; the reply WAV is the body, texts are in headers."""
+        params = {"conversation_id": conversation_id} if conversation_id else {}
+        try:
+            with self._client() as client:
+                response = client.post(
+                    "/api/voice/turn",
+                    content=audio,
+                    params=params,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
+        except httpx.ConnectError as exc:
+            raise JarvisError(
+                f"Le serveur Jarvis ne répond pas sur {self.url}. Lancez « jarvis serve » (ou « make run ») "
+                "puis réessayez.",
+                code="server-unreachable",
+            ) from exc
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return response
+
 
 def _api_error(response: httpx.Response) -> JarvisError:
     try:

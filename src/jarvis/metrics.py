@@ -58,4 +58,10 @@ class Metrics:
         self.tts_seconds = Histogram(
             "jarvis_tts_seconds", "Speech synthesis time per request", buckets=LATENCY_BUCKETS, registry=self.registry
         )
+        self.first_audio_seconds = Histogram(
+            "jarvis_voice_first_audio_seconds",
+            "From the end of the user's speech (start of a spoken run) to the first reply audio byte",
+            buckets=TTFT_BUCKETS,
+            registry=self.registry,
+        )
         self.runs = Counter("jarvis_runs", "Pipeline runs by final status", ["status"], registry=self.registry)

@@ -77,7 +77,7 @@ def build_synthesizer(settings: Settings) -> Synthesizer:
         tts.model_path or spec.target(settings.models_dir, spec.files[0]),
         tts.voices_dir or CATALOG[VOICES].path(settings.models_dir),
         default_voice=tts.voice,
-        language="fr-fr" if settings.chat.language == "fr" else settings.chat.language,
+        language=settings.chat.language,
         threads=tts.threads or default_threads(),
     )
 
@@ -168,8 +168,6 @@ async def build_services(
         temperature=settings.llm.temperature,
         repeat_penalty=settings.llm.repeat_penalty,
     )
-    conversations = ConversationRepository(db)
-    pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars)
     speech = SpeechService(
         build_transcriber(settings),
         build_synthesizer(settings),
@@ -178,9 +176,11 @@ async def build_services(
         hotwords=settings.stt.hotwords,
         max_audio_seconds=settings.stt.max_audio_seconds,
         max_text_chars=settings.tts.max_text_chars,
-        voice=settings.tts.voice,
+        voice=settings.tts.voice if settings.tts.backend == "kokoro" else settings.tts.espeak_voice,
         speed=settings.tts.speed,
     )
+    conversations = ConversationRepository(db)
+    pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech)
     return Services(
         settings=settings,
         speech=speech,

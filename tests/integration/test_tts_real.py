@@ -132,6 +132,15 @@ async def test_text_longer_than_one_model_window(kokoro: KokoroSynthesizer) -> N
     assert speech.duration_seconds > 40 and rms(speech) > 0.02
 
 
+async def test_a_short_language_code_is_accepted() -> None:
+    engine = KokoroSynthesizer(KOKORO_MODEL, VOICES, language="fr", threads=1)
+    assert engine.language == "fr-fr"
+    speech = await engine.synthesize("Il est 7h.")
+    assert speech.duration_seconds > 0.5
+    await engine.close()
+    assert not engine.ready
+
+
 async def test_kokoro_errors_are_coded(kokoro: KokoroSynthesizer, tmp_path: Path) -> None:
     with pytest.raises(TtsError) as unknown:
         await kokoro.synthesize("Bonjour.", voice="ff_nobody")

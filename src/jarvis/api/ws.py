@@ -6,12 +6,18 @@ import asyncio
 import json
 from typing import Any
 
+import numpy as np
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from numpy.typing import NDArray
 
+from jarvis.api.audio_input import AudioInput
+from jarvis.audio.formats import SAMPLE_RATE
 from jarvis.errors import JarvisError
-from jarvis.events import ErrorEvent, Event
+from jarvis.events import ErrorEvent, Event, VadEnd, VadStart
 from jarvis.i18n import t
+from jarvis.pipeline.chat import VoiceOutput
+from jarvis.pipeline.endpointing import Boundary
 from jarvis.services import Services
 
 router = APIRouter()
@@ -23,11 +29,20 @@ class Session:
         self.websocket = websocket
         self.services = services
         self.run: asyncio.Task[Any] | None = None
+        self.audio: AudioInput | None = None
         self._send_lock = asyncio.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and not self.run.done()
 
     async def send(self, event: Event) -> None:
         async with self._send_lock:
             await self.websocket.send_text(event.model_dump_json())
+
+    async def send_audio(self, pcm: bytes) -> None:
+        async with self._send_lock:
+            await self.websocket.send_bytes(pcm)
 
     async def error(self, code: str, message: str, run_id: str | None = None) -> None:
         await self.send(ErrorEvent(code=code, message=message, run_id=run_id))
@@ -39,6 +54,10 @@ class Session:
         elif kind == "cancel":
             if self.run is not None and not self.run.done():
                 self.run.cancel()
+        elif kind == "audio-start":
+            await self.start_audio(frame)
+        elif kind == "audio-end":
+            await self.end_audio()
         else:
             await self.error("unknown-message-type", t("unknown-message-type", type=kind))
 
@@ -57,7 +76,57 @@ class Session:
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
             return
-        self.run = pipeline.start(prepared, self.send)
+        voice = VoiceOutput(self.send_audio, frame.get("voice")) if frame.get("speak") is True else None
+        self.run = pipeline.start(prepared, self.send, voice)
+
+    async def start_audio(self, frame: dict[str, Any]) -> None:
+        try:
+            self.audio = AudioInput.from_frame(frame, self.services.settings.stt.max_audio_seconds)
+        except JarvisError as exc:
+            await self.error(exc.code, exc.message)
+
+    async def receive_audio(self, data: bytes) -> None:
+        if self.audio is None:
+            await self.error("unexpected-binary", t("unexpected-binary"))
+            return
+        try:
+            heard = self.audio.feed(data)
+        except JarvisError as exc:
+            await self.error(exc.code, exc.message)
+            return
+        for item in heard:
+            if item.boundary is Boundary.START:
+                await self.send(VadStart())
+                if self.running and self.run is not None:
+                    self.run.cancel()  # barge-in: the user speaks over Jarvis
+            elif item.audio is not None:
+                await self.send(VadEnd(seconds=round(len(item.audio) / SAMPLE_RATE, 3)))
+                await self.start_voice_turn(item.audio)
+
+    async def end_audio(self) -> None:
+        """Push-to-talk released (or the stream ends): what was heard is the utterance."""
+        if self.audio is None:
+            await self.error("invalid-message", t("invalid-request", detail="audio-end sans audio-start"))
+            return
+        utterance = self.audio.take()
+        if utterance is not None:
+            await self.start_voice_turn(utterance)
+
+    async def start_voice_turn(self, audio: NDArray[np.int16]) -> None:
+        assert self.audio is not None
+        if self.running:
+            await self.error("run-in-progress", t("run-in-progress"))
+            return
+        pipeline = self.services.pipeline
+        try:
+            self.services.llm.check_capacity()
+            prepared = await pipeline.prepare_audio(audio, self.audio.conversation_id)
+        except JarvisError as exc:
+            await self.error(exc.code, exc.message)
+            return
+        self.audio.conversation_id = prepared.conversation_id  # the next utterance continues it
+        voice = VoiceOutput(self.send_audio, self.audio.voice) if self.audio.speak else None
+        self.run = pipeline.start(prepared, self.send, voice)
 
     def close(self) -> None:
         if self.run is not None:
@@ -76,7 +145,7 @@ async def websocket_session(websocket: WebSocket) -> None:
                 break
             raw = message.get("text")
             if raw is None:
-                await session.error("unexpected-binary", t("unexpected-binary"))
+                await session.receive_audio(message.get("bytes") or b"")
                 continue
             try:
                 frame = json.loads(raw)

@@ -7,18 +7,22 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import structlog
+from numpy.typing import NDArray
 
 from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
-from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, Timings
+from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, SttEnd, SttNoSpeech, Timings
 from jarvis.i18n import t
 from jarvis.llm.base import GenerationParams
 from jarvis.llm.service import GenerationStats, LlmService
 from jarvis.metrics import Metrics
+from jarvis.pipeline.speaker import EmitAudio, Speaker
+from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
 
 log = structlog.get_logger(__name__)
@@ -32,13 +36,41 @@ HISTORY_MESSAGES = 60
 class PreparedRun:
     run_id: str
     conversation_id: str
-    text: str
+    text: str = ""
+    audio: NDArray[np.int16] | None = None  # 16 kHz mono: the turn starts with speech recognition
+
+
+@dataclass(frozen=True)
+class VoiceOutput:
+    """Speak the reply: audio frames go to `emit_audio` while the text is still being written."""
+
+    emit_audio: EmitAudio
+    voice: str | None = None
+    speed: float | None = None
 
 
 @dataclass(frozen=True)
 class RunResult:
     end: RunEnd
     error: JarvisError | None
+
+
+@dataclass
+class _Turn:
+    """What one run has gathered so far (also what a cancelled run keeps)."""
+
+    prepared: PreparedRun
+    started: float
+    stats: GenerationStats = field(default_factory=GenerationStats)
+    reply: list[str] = field(default_factory=list)
+    speaker: Speaker | None = None
+    stt_seconds: float | None = None
+
+    def kept_reply(self, status: str) -> str:
+        # A spoken reply cut short keeps only what the user actually received as audio.
+        if self.speaker is not None and status == "cancelled":
+            return self.speaker.spoken_text
+        return "".join(self.reply).strip()
 
 
 class ChatPipeline:
@@ -50,7 +82,9 @@ class ChatPipeline:
         params: GenerationParams,
         metrics: Metrics,
         max_message_chars: int,
+        speech: SpeechService,
     ) -> None:
+        self.speech = speech
         self.conversations = conversations
         self.llm = llm
         self.prompts = prompts
@@ -62,10 +96,10 @@ class ChatPipeline:
         # Strong references: a run whose client left must still finish storing what was said.
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def start(self, prepared: PreparedRun, emit: Emit) -> asyncio.Task[RunResult]:
+    def start(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> asyncio.Task[RunResult]:
         """Run a turn in its own task, independent of the request that started it: cancelling the task (client
         gone, `cancel`) stops the generation, and the run still stores the partial reply."""
-        task = asyncio.create_task(self.run(prepared, emit))
+        task = asyncio.create_task(self.run(prepared, emit, voice))
         self._track(task)
         return task
 
@@ -85,53 +119,105 @@ class ChatPipeline:
             raise InvalidInputError(t("empty-message"), code="empty-message")
         if len(text) > self.max_message_chars:
             raise InvalidInputError(t("message-too-long", limit=self.max_message_chars), code="message-too-long")
-        if conversation_id is None:
-            conversation_id = (await self.conversations.create()).id
-        else:
-            await self.conversations.get(conversation_id)
-        return PreparedRun(run_id=uuid.uuid4().hex, conversation_id=conversation_id, text=text)
+        return PreparedRun(uuid.uuid4().hex, await self._conversation(conversation_id), text=text)
 
-    async def run(self, prepared: PreparedRun, emit: Emit) -> RunResult:
+    async def prepare_audio(self, audio: NDArray[np.int16], conversation_id: str | None) -> PreparedRun:
+        """A turn that starts from speech (16 kHz mono samples)."""
+        return PreparedRun(uuid.uuid4().hex, await self._conversation(conversation_id), audio=audio)
+
+    async def _conversation(self, conversation_id: str | None) -> str:
+        if conversation_id is None:
+            return (await self.conversations.create()).id
+        await self.conversations.get(conversation_id)
+        return conversation_id
+
+    async def run(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> RunResult:
         """Run one turn. Never raises a JarvisError: failures become an `error` event and a failed `run-end`.
-        Cancellation (client gone, `cancel` message) keeps what was generated and re-raises."""
-        started = time.perf_counter()
-        run_id = prepared.run_id
-        stats = GenerationStats()
-        reply: list[str] = []
+        Cancellation (client gone, `cancel`, barge-in) keeps what was said and re-raises."""
+        turn = _Turn(prepared, time.perf_counter())
         history = [
             Said(m.role, m.content, m.created_at)
             for m in await self.conversations.messages(prepared.conversation_id, limit=HISTORY_MESSAGES)
             if m.status in HISTORY_STATUSES and m.role in ("user", "assistant")
         ]
-        user_message = await self.conversations.add_message(prepared.conversation_id, "user", prepared.text)
-        said = Said("user", prepared.text, user_message.created_at)
-        await emit(RunStart(run_id=run_id, conversation_id=prepared.conversation_id, user_message_id=user_message.id))
-        messages = self.prompts.build(history, prepared.text, at=said.at)
+        said: Said | None = None
         try:
-            async for chunk in self.llm.stream(messages, None, self.params, stats):
+            said = await self._user_message(turn, emit)
+            if said is None:
+                return await self._finish(turn, "no-speech", emit, None)
+            if voice is not None:
+                turn.speaker = Speaker(
+                    self.speech.tts,
+                    emit,
+                    voice.emit_audio,
+                    run_id=prepared.run_id,
+                    voice=voice.voice or self.speech.voice,
+                    speed=voice.speed or self.speech.speed,
+                    started=turn.started,
+                )
+            messages = self.prompts.build(history, said.content, at=said.at)
+            async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
                 if chunk.text:
-                    reply.append(chunk.text)
-                    await emit(LlmDelta(run_id=run_id, text=chunk.text))
+                    turn.reply.append(chunk.text)
+                    if turn.speaker is not None:
+                        turn.speaker.feed(chunk.text)
+                    await emit(LlmDelta(run_id=prepared.run_id, text=chunk.text))
+            if turn.speaker is not None:
+                await turn.speaker.finish()
         except asyncio.CancelledError:
-            finish = asyncio.ensure_future(self._finish(prepared, reply, stats, started, "cancelled", emit, None))
+            if turn.speaker is not None:
+                await turn.speaker.cancel()
+            finish = asyncio.ensure_future(self._finish(turn, "cancelled", emit, None))
             self._track(finish)
-            self._warm_next_turn([*history, said], reply)
+            self._warm_next_turn(history, said, turn)
             await asyncio.shield(finish)
             raise
         except JarvisError as exc:
-            result = await self._finish(prepared, reply, stats, started, "failed", emit, exc)
+            result = await self._finish(turn, "failed", emit, exc)
         except Exception as exc:
-            log.exception("run-failed", run_id=run_id)
-            error = LlmError(t("internal-error", detail=exc))
-            result = await self._finish(prepared, reply, stats, started, "failed", emit, error)
+            log.exception("run-failed", run_id=prepared.run_id)
+            result = await self._finish(turn, "failed", emit, LlmError(t("internal-error", detail=exc)))
         else:
-            result = await self._finish(prepared, reply, stats, started, "complete", emit, None)
-        self._warm_next_turn([*history, said], reply)
+            result = await self._finish(turn, "complete", emit, None)
+        finally:
+            if turn.speaker is not None:
+                await turn.speaker.cancel()
+        self._warm_next_turn(history, said, turn)
         return result
 
-    def _warm_next_turn(self, history: list[Said], reply: list[str]) -> None:
+    async def _user_message(self, turn: _Turn, emit: Emit) -> Said | None:
+        """Store what the user said (recognising it first for speech) and announce it; None: no speech."""
+        prepared = turn.prepared
+        if prepared.audio is None:
+            stored = await self.conversations.add_message(prepared.conversation_id, "user", prepared.text)
+            await emit(
+                RunStart(run_id=prepared.run_id, conversation_id=prepared.conversation_id, user_message_id=stored.id)
+            )
+            return Said("user", prepared.text, stored.created_at)
+        await emit(RunStart(run_id=prepared.run_id, conversation_id=prepared.conversation_id))
+        began = time.perf_counter()
+        await self.speech.stt.load()
+        transcript = await self.speech.stt.transcribe(
+            prepared.audio, language=self.speech.language, hotwords=self.speech.hotwords
+        )
+        turn.stt_seconds = time.perf_counter() - began
+        self.metrics.stt_seconds.observe(turn.stt_seconds)
+        if transcript.no_speech:
+            await emit(SttNoSpeech(run_id=prepared.run_id))
+            return None
+        stored = await self.conversations.add_message(prepared.conversation_id, "user", transcript.text)
+        await emit(
+            SttEnd(
+                run_id=prepared.run_id, text=transcript.text, language=transcript.language, user_message_id=stored.id
+            )
+        )
+        return Said("user", transcript.text, stored.created_at)
+
+    def _warm_next_turn(self, history: list[Said], said: Said | None, turn: _Turn) -> None:
         """While the user reads or listens, prepare the prompt prefix their next message will extend."""
-        text = "".join(reply).strip()
+        if said is not None:
+            history = [*history, said]
+        text = turn.kept_reply("complete")
         if text:
             history = [*history, Said("assistant", text, self.prompts.clock())]
         self.last_history = history
@@ -144,27 +230,24 @@ class ChatPipeline:
             await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
             self.llm.warm(self.prompts.build_prefix(self.last_history))
 
-    async def _finish(
-        self,
-        prepared: PreparedRun,
-        reply: list[str],
-        stats: GenerationStats,
-        started: float,
-        status: str,
-        emit: Emit,
-        error: JarvisError | None,
-    ) -> RunResult:
-        text = "".join(reply).strip()
+    async def _finish(self, turn: _Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
+        prepared, stats, speaker = turn.prepared, turn.stats, turn.speaker
+        text = turn.kept_reply(status)
         timings = Timings(
+            stt_seconds=_round(turn.stt_seconds),
             queue_seconds=round(stats.queue_seconds, 4),
             llm_first_token_seconds=_round(stats.first_token_seconds),
             llm_seconds=round(stats.total_seconds, 4),
-            total_seconds=round(time.perf_counter() - started, 4),
+            total_seconds=round(time.perf_counter() - turn.started, 4),
             prompt_tokens=stats.prompt_tokens,
             prompt_cached_tokens=stats.cached_tokens,
             completion_tokens=stats.completion_tokens,
             tokens_per_second=_round(stats.tokens_per_second, 2),
+            first_audio_seconds=_round(speaker.first_audio_seconds) if speaker else None,
+            tts_seconds=_round(speaker.tts_seconds) if speaker else None,
         )
+        if speaker is not None and speaker.first_audio_seconds is not None:
+            self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)
         message_id = None
         if text:
             stored = await self.conversations.add_message(
@@ -177,6 +260,8 @@ class ChatPipeline:
             message_id = stored.id
         if status == "cancelled":
             error = CancelledRunError(t("cancelled"))
+        elif error is None and speaker is not None and speaker.error is not None:
+            error = speaker.error  # the text reply is complete, but it could not be spoken
         end = RunEnd(
             run_id=prepared.run_id,
             conversation_id=prepared.conversation_id,

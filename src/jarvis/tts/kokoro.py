@@ -22,6 +22,8 @@ log = structlog.get_logger(__name__)
 SAMPLE_RATE = 24000
 STYLE_DIM = 256
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
+# espeak-ng (through phonemizer) wants a full code for some languages: "fr" alone is refused.
+ESPEAK_LANGUAGES = {"fr": "fr-fr", "en": "en-us", "pt": "pt-br", "zh": "cmn"}
 SETUP_HINT = "Lancez « jarvis setup » (ou « make run ») pour préparer les modèles."
 
 
@@ -41,7 +43,7 @@ class KokoroSynthesizer:
         self.model_path = model_path
         self.voices_dir = voices_dir
         self.default_voice = default_voice
-        self.language = language
+        self.language = ESPEAK_LANGUAGES.get(language.lower(), language.lower())
         self.threads = threads or max(1, os.cpu_count() or 1)
         self._kokoro: Any = None
         self._voices: dict[str, NDArray[np.float32]] = {}

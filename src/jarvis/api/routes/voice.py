@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from urllib.parse import quote
 
+import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from jarvis.api.deps import ServicesDep
+from jarvis.api.errors import jarvis_error_response
 from jarvis.api.schemas import ErrorBody
-from jarvis.audio.formats import encode_wav
+from jarvis.audio.formats import decode_audio, encode_wav
 from jarvis.errors import AudioError
+from jarvis.events import Event, SttEnd, TtsStart
+from jarvis.pipeline.chat import VoiceOutput
 
 router = APIRouter(prefix="/api/voice", tags=["voice"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -91,4 +97,53 @@ async def synthesize(body: SynthesisRequest, services: ServicesDep) -> Response:
         encode_wav(speech.samples, speech.sample_rate),
         media_type="audio/wav",
         headers={"X-Jarvis-TTS-Seconds": f"{result.tts_seconds:.4f}"},
+    )
+
+
+@router.post(
+    "/turn",
+    responses={**ERRORS, 200: {"content": {"audio/wav": {}}, "description": "The spoken reply"}},
+    response_class=Response,
+    openapi_extra={"requestBody": {"content": {"audio/*": {}, "multipart/form-data": {}}, "required": True}},
+)
+async def turn(
+    request: Request,
+    services: ServicesDep,
+    conversation_id: str | None = Query(None, description="Continue this conversation."),
+) -> Response:
+    """One spoken turn: audio in, the spoken reply out as WAV. The transcript, the reply text, the conversation
+    and the timings come in headers (X-Jarvis-*, text percent-encoded as UTF-8)."""
+    data = await read_audio(request)
+    audio = await asyncio.to_thread(decode_audio, data, max_seconds=services.settings.stt.max_audio_seconds)
+    services.llm.check_capacity()
+    prepared = await services.pipeline.prepare_audio(audio, conversation_id)
+    pcm = bytearray()
+    rates: list[int] = []
+    heard: list[str] = []
+
+    async def emit(event: Event) -> None:
+        if isinstance(event, TtsStart):
+            rates.append(event.rate)
+        elif isinstance(event, SttEnd):
+            heard.append(event.text)
+
+    async def emit_audio(chunk: bytes) -> None:
+        pcm.extend(chunk)
+
+    result = await services.pipeline.run(prepared, emit, VoiceOutput(emit_audio))
+    end = result.end
+    if end.status == "no-speech":
+        raise AudioError("Aucune parole détectée dans l'enregistrement.", code="no-speech", status=422)
+    if result.error is not None and not pcm:
+        return jarvis_error_response(result.error, conversation_id=prepared.conversation_id)
+    samples = np.frombuffer(bytes(pcm), dtype="<i2").astype(np.int16)
+    return Response(
+        encode_wav(samples, rates[0] if rates else 24000),
+        media_type="audio/wav",
+        headers={
+            "X-Jarvis-Conversation-Id": prepared.conversation_id,
+            "X-Jarvis-Transcript": quote(heard[0] if heard else ""),
+            "X-Jarvis-Reply": quote(end.reply),
+            "X-Jarvis-Timings": end.timings.model_dump_json(exclude_none=True),
+        },
     )

@@ -1,0 +1,90 @@
+"""The audio a WebSocket client streams: its declared PCM format, and either server-side endpointing (VAD mode)
+or a buffer released by `audio-end` (push-to-talk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jarvis.audio.formats import SAMPLE_RATE, pcm_to_canonical
+from jarvis.errors import AudioError
+from jarvis.pipeline.endpointing import Endpointer
+from jarvis.pipeline.listener import Heard, Listener
+from jarvis.vad.silero import SileroDetector
+
+WIDTHS = (1, 2, 4)
+
+
+@dataclass
+class AudioInput:
+    rate: int
+    channels: int
+    width: int
+    mode: Literal["vad", "push-to-talk"]
+    max_seconds: float
+    conversation_id: str | None = None
+    speak: bool = True
+    voice: str | None = None
+    listener: Listener | None = None
+    _buffer: list[NDArray[np.int16]] = field(default_factory=list)
+    _buffered: int = 0
+
+    @classmethod
+    def from_frame(cls, frame: dict[str, Any], max_seconds: float) -> AudioInput:
+        rate, channels, width = frame.get("rate", SAMPLE_RATE), frame.get("channels", 1), frame.get("width", 2)
+        mode = frame.get("mode", "vad")
+        conversation_id = frame.get("conversation_id")
+        valid = (
+            isinstance(rate, int)
+            and 8000 <= rate <= 192_000
+            and isinstance(channels, int)
+            and 1 <= channels <= 8
+            and width in WIDTHS
+            and mode in ("vad", "push-to-talk")
+            and (conversation_id is None or isinstance(conversation_id, str))
+        )
+        if not valid:
+            raise AudioError(
+                "audio-start invalide : rate 8000–192000, channels 1–8, width 1, 2 ou 4 (octets), "
+                "mode « vad » ou « push-to-talk ».",
+                code="audio-format",
+            )
+        listener = Listener(SileroDetector(), Endpointer(max_utterance_seconds=max_seconds)) if mode == "vad" else None
+        return cls(
+            rate,
+            channels,
+            width,
+            mode,
+            max_seconds,
+            conversation_id=conversation_id,
+            speak=frame.get("speak", True) is not False,
+            voice=frame.get("voice") if isinstance(frame.get("voice"), str) else None,
+            listener=listener,
+        )
+
+    def feed(self, data: bytes) -> list[Heard]:
+        """Convert a binary frame to 16 kHz mono; in VAD mode return the speech boundaries it completes."""
+        samples = pcm_to_canonical(data, rate=self.rate, channels=self.channels, width=self.width)
+        if self.listener is not None:
+            return self.listener.feed(samples)
+        if (self._buffered + len(samples)) / SAMPLE_RATE > self.max_seconds:
+            self._buffer, self._buffered = [], 0
+            raise AudioError(
+                f"Enregistrement trop long (plus de {self.max_seconds:.0f} s) : il est abandonné.",
+                code="audio-too-long",
+                status=413,
+            )
+        self._buffer.append(samples)
+        self._buffered += len(samples)
+        return []
+
+    def take(self) -> NDArray[np.int16] | None:
+        """The push-to-talk utterance (None when nothing was recorded)."""
+        if not self._buffer:
+            return None
+        audio = np.concatenate(self._buffer)
+        self._buffer, self._buffered = [], 0
+        return audio

@@ -1,0 +1,45 @@
+"""Endpointing: pure decisions on (seconds, is_speech) steps — when speech starts, when an utterance ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Boundary(Enum):
+    START = "start"
+    END = "end"
+
+
+@dataclass
+class Endpointer:
+    """Speech starts after `min_speech_seconds` of speech in a row; the utterance ends after `silence_seconds` of
+    silence, or when it reaches `max_utterance_seconds`. Feed it steps; it answers with a boundary or None."""
+
+    min_speech_seconds: float = 0.15
+    silence_seconds: float = 0.6
+    max_utterance_seconds: float = 15.0
+    in_speech: bool = False
+    _speech_run: float = 0.0
+    _silence_run: float = 0.0
+    _utterance: float = 0.0
+
+    def feed(self, seconds: float, is_speech: bool) -> Boundary | None:
+        if not self.in_speech:
+            self._speech_run = self._speech_run + seconds if is_speech else 0.0
+            if self._speech_run >= self.min_speech_seconds:
+                self.in_speech = True
+                self._utterance = self._speech_run
+                self._silence_run = 0.0
+                return Boundary.START
+            return None
+        self._utterance += seconds
+        self._silence_run = 0.0 if is_speech else self._silence_run + seconds
+        if self._silence_run >= self.silence_seconds or self._utterance >= self.max_utterance_seconds:
+            self.reset()
+            return Boundary.END
+        return None
+
+    def reset(self) -> None:
+        self.in_speech = False
+        self._speech_run = self._silence_run = self._utterance = 0.0

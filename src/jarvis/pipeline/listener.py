@@ -1,0 +1,63 @@
+"""Turns a stream of 16 kHz audio into utterances: frames -> speech probability -> endpointing, with a short
+pre-roll so the first syllable is not lost."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from jarvis.audio.formats import SAMPLE_RATE
+from jarvis.pipeline.endpointing import Boundary, Endpointer
+from jarvis.vad.base import SpeechDetector
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A boundary found in the stream; an END carries the whole utterance."""
+
+    boundary: Boundary
+    audio: NDArray[np.int16] | None = None
+
+
+class Listener:
+    def __init__(
+        self,
+        detector: SpeechDetector,
+        endpointer: Endpointer,
+        *,
+        threshold: float = 0.5,
+        pre_roll_seconds: float = 0.3,
+    ) -> None:
+        self.detector = detector
+        self.endpointer = endpointer
+        self.threshold = threshold
+        self._pending = np.zeros(0, dtype=np.int16)
+        frames_kept = max(1, int(pre_roll_seconds * SAMPLE_RATE / detector.frame_samples))
+        self._pre_roll: deque[NDArray[np.int16]] = deque(maxlen=frames_kept)
+        self._utterance: list[NDArray[np.int16]] = []
+
+    def feed(self, samples: NDArray[np.int16]) -> list[Heard]:
+        """Add audio of any length; return the boundaries it completes."""
+        self._pending = np.concatenate([self._pending, samples])
+        size = self.detector.frame_samples
+        heard: list[Heard] = []
+        while len(self._pending) >= size:
+            frame, self._pending = self._pending[:size], self._pending[size:]
+            is_speech = self.detector.probability(frame) >= self.threshold
+            boundary = self.endpointer.feed(size / SAMPLE_RATE, is_speech)
+            if self.endpointer.in_speech or boundary is Boundary.END:
+                self._utterance.append(frame)
+            else:
+                self._pre_roll.append(frame)
+            if boundary is Boundary.START:
+                self._utterance[:0] = list(self._pre_roll)
+                self._pre_roll.clear()
+                heard.append(Heard(Boundary.START))
+            elif boundary is Boundary.END:
+                heard.append(Heard(Boundary.END, np.concatenate(self._utterance)))
+                self._utterance = []
+                self.detector.reset()
+        return heard

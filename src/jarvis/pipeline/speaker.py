@@ -1,0 +1,91 @@
+"""Speaks a reply while it is being written: sentences go to TTS as soon as they are complete, audio goes out
+as soon as each sentence is synthesized, and what was actually sent is known if the turn is cut short."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from jarvis.errors import JarvisError
+from jarvis.events import Event, TtsStart
+from jarvis.tts.base import Synthesizer
+from jarvis.tts.sentences import SentenceSplitter
+
+log = structlog.get_logger(__name__)
+EmitAudio = Callable[[bytes], Awaitable[None]]
+# Audio is sent in frames of this many seconds, so a client can start playing before a long sentence ends.
+FRAME_SECONDS = 0.5
+
+
+class Speaker:
+    def __init__(
+        self,
+        tts: Synthesizer,
+        emit: Callable[[Event], Awaitable[None]],
+        emit_audio: EmitAudio,
+        *,
+        run_id: str,
+        voice: str | None,
+        speed: float,
+        started: float,
+    ) -> None:
+        self.tts = tts
+        self.emit = emit
+        self.emit_audio = emit_audio
+        self.run_id = run_id
+        self.voice = voice
+        self.speed = speed
+        self.started = started
+        self.splitter = SentenceSplitter()
+        self.spoken: list[str] = []  # sentences whose audio was completely sent
+        self.first_audio_seconds: float | None = None
+        self.tts_seconds = 0.0
+        self.error: JarvisError | None = None
+        self._sentences: asyncio.Queue[str | None] = asyncio.Queue()
+        self._worker = asyncio.create_task(self._speak())
+
+    @property
+    def spoken_text(self) -> str:
+        return " ".join(self.spoken)
+
+    def feed(self, text: str) -> None:
+        for sentence in self.splitter.feed(text):
+            self._sentences.put_nowait(sentence)
+
+    async def finish(self) -> None:
+        """The reply is complete: speak what is left and wait until all audio is out."""
+        for sentence in self.splitter.flush():
+            self._sentences.put_nowait(sentence)
+        self._sentences.put_nowait(None)
+        await asyncio.shield(self._worker)
+
+    async def cancel(self) -> None:
+        self._worker.cancel()
+        await asyncio.gather(self._worker, return_exceptions=True)
+
+    async def _speak(self) -> None:
+        announced = False
+        while (sentence := await self._sentences.get()) is not None:
+            if self.error is not None:
+                continue  # TTS failed: the text reply goes on, silently
+            began = time.perf_counter()
+            try:
+                speech = await self.tts.synthesize(sentence, voice=self.voice, speed=self.speed)
+            except JarvisError as exc:
+                log.warning("tts-failed", run_id=self.run_id, code=exc.code, error=exc.message)
+                self.error = exc
+                continue
+            self.tts_seconds += time.perf_counter() - began
+            if not announced:
+                await self.emit(TtsStart(run_id=self.run_id, rate=speech.sample_rate))
+                announced = True
+            pcm = speech.samples.astype("<i2").tobytes()
+            frame_bytes = max(2, int(speech.sample_rate * FRAME_SECONDS) * 2)
+            for offset in range(0, len(pcm), frame_bytes):
+                await self.emit_audio(pcm[offset : offset + frame_bytes])
+                if self.first_audio_seconds is None:
+                    self.first_audio_seconds = time.perf_counter() - self.started
+            self.spoken.append(sentence)

@@ -1,0 +1,1 @@
+"""Voice activity detection: backends give a speech probability per frame; endpointing decides."""
