@@ -136,6 +136,8 @@ def doctor(config: ConfigOption = None) -> None:
     results.append(asyncio.run(checks.check_database(settings)))
     with console.status("Chargement du modèle de langage et essai…"):
         results.append(asyncio.run(checks.check_llm(settings)))
+    with console.status("Essai de la voix et de la reconnaissance vocale…"):
+        results.extend(asyncio.run(checks.check_speech(settings)))
     table = Table("", "Élément", "Détail", title=f"Jarvis — données : {settings.data_dir}")
     for check in results:
         table.add_row("[green]✓[/]" if check.ok else "[red]✗[/]", check.name, check.detail)
@@ -401,6 +403,45 @@ def bench_llm(
         if isinstance(value, dict) and "median" in value:
             table.add_row(key, str(value["median"]), str(value["min"]), str(value["max"]))
     table.add_row("throughput_ratio", str(results["throughput_ratio"]), "", "")
+    console.print(table)
+    console.print(f"Résultats : {output}")
+
+
+@bench_app.command("voice")
+def bench_voice(
+    config: ConfigOption = None,
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="Dossier avec manifest.tsv et les enregistrements.", file_okay=False)
+    ] = Path("../shared/speech"),
+    language: Annotated[str, typer.Option("--language", "-l", help="Langue des enregistrements à prendre.")] = "fr",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Au plus ce nombre d'enregistrements.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
+) -> None:
+    """Enregistrements réels à travers la chaîne vocale, comparée à une chaîne naïve séquentielle."""
+    import json
+    import time
+
+    from jarvis.bench.voice import run_voice_bench
+
+    settings = settings_or_exit(config)
+    if not (corpus / "manifest.tsv").is_file():
+        raise fail(f"{corpus / 'manifest.tsv'} introuvable : indiquez le corpus avec --corpus DOSSIER.", 2)
+    with console.status("Mesure…") as status:
+        try:
+            results = asyncio.run(
+                run_voice_bench(settings, corpus, language, limit, lambda step: status.update(f"Mesure : {step}"))
+            )
+        except (JarvisError, ValueError) as exc:
+            raise fail(getattr(exc, "message", str(exc))) from exc
+    output = output or Path("bench/results") / f"voice-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    table = Table("Indicateur", "p50", "p90", title=f"jarvis bench voice ({results['utterances']} énoncés)")
+    for key, value in results.items():
+        if isinstance(value, dict) and "p50" in value:
+            table.add_row(key, str(value["p50"]), str(value["p90"]))
+    for key in ("wer", "wer_raw_faster_whisper", "speedup_vs_naive"):
+        table.add_row(key, str(results[key]), "")
     console.print(table)
     console.print(f"Résultats : {output}")
 

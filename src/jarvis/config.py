@@ -104,6 +104,15 @@ class SttSettings(BaseModel):
     max_audio_seconds: float = Field(120.0, gt=0)
 
 
+class VadSettings(BaseModel):
+    """Server-side listening: when speech starts and when an utterance is over."""
+
+    threshold: float = Field(0.5, gt=0, lt=1)
+    min_speech_seconds: float = Field(0.15, gt=0)
+    silence_seconds: float = Field(0.6, gt=0)
+    pre_roll_seconds: float = Field(0.3, ge=0)
+
+
 class TtsSettings(BaseModel):
     backend: Literal["kokoro", "espeak"] = "kokoro"
     voice: str = "ff_siwis"  # a voice file name in the voices directory, or a blend "ff_siwis:0.7,em_alex:0.3"
@@ -154,6 +163,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     stt: SttSettings = Field(default_factory=SttSettings)
+    vad: VadSettings = Field(default_factory=VadSettings)
     tts: TtsSettings = Field(default_factory=TtsSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)

@@ -6,12 +6,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from jarvis.audio.formats import decode_audio, encode_wav
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
 from jarvis.llm.base import GenerationParams
 from jarvis.models.catalog import CATALOG
 from jarvis.models.prepare import ProgressCallback, status, verify
-from jarvis.services import build_engine, model_path_for
+from jarvis.services import build_engine, build_synthesizer, build_transcriber, model_path_for
 from jarvis.store.db import Database
 
 TINY_PROMPT = "Dis bonjour en une phrase."
@@ -90,3 +91,41 @@ async def check_llm(settings: Settings) -> Check:
         return Check(name, False, exc.message)
     finally:
         await engine.close()
+
+
+SPOKEN_CHECK = "Bonjour, je suis Jarvis. Il fait vingt et un degrés dans le salon."
+
+
+async def check_speech(settings: Settings) -> list[Check]:
+    """Say a sentence with the TTS engine, then have the STT engine read it back."""
+    synthesizer, transcriber = build_synthesizer(settings), build_transcriber(settings)
+    tts_name, stt_name = f"TTS {settings.tts.backend}", f"STT {settings.stt.backend}"
+    try:
+        started = time.perf_counter()
+        await synthesizer.load()
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        speech = await synthesizer.synthesize(SPOKEN_CHECK)
+        spoken = time.perf_counter() - started
+        tts = Check(
+            tts_name,
+            speech.duration_seconds > 1,
+            f"chargé en {loaded:.1f} s ; {speech.duration_seconds:.1f} s d'audio en {spoken:.2f} s "
+            f"(RTF {spoken / max(speech.duration_seconds, 0.01):.2f})",
+        )
+    except JarvisError as exc:
+        return [Check(tts_name, False, exc.message), Check(stt_name, False, "non vérifié (pas d'audio de test)")]
+    finally:
+        await synthesizer.close()
+    try:
+        audio = decode_audio(encode_wav(speech.samples, speech.sample_rate), max_seconds=60)
+        await transcriber.load()
+        started = time.perf_counter()
+        transcript = await transcriber.transcribe(audio, language="fr")
+        heard = time.perf_counter() - started
+        stt = Check(stt_name, bool(transcript.text), f"relu en {heard:.2f} s : « {transcript.text[:70]} »")
+    except JarvisError as exc:
+        stt = Check(stt_name, False, exc.message)
+    finally:
+        await transcriber.close()
+    return [tts, stt]

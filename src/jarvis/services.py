@@ -52,16 +52,20 @@ def build_transcriber(settings: Settings) -> Transcriber:
     from jarvis.stt.faster_whisper import FasterWhisperTranscriber
 
     stt = settings.stt
-    spec = CATALOG.get(stt.model)
-    model_dir = stt.model_path or (spec.path(settings.models_dir) if spec else settings.models_dir / stt.model)
     return FasterWhisperTranscriber(
-        model_dir,
+        stt_model_dir(settings),
         threads=stt.threads or default_threads(),
         compute_type=stt.compute_type,
         beam_size=stt.beam_size,
         language=stt.language or settings.chat.language,
         initial_prompt=stt.initial_prompt,
     )
+
+
+def stt_model_dir(settings: Settings) -> Path:
+    stt = settings.stt
+    spec = CATALOG.get(stt.model)
+    return stt.model_path or (spec.path(settings.models_dir) if spec else settings.models_dir / stt.model)
 
 
 def build_synthesizer(settings: Settings) -> Synthesizer:

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jarvis.audio.formats import SAMPLE_RATE, pcm_to_canonical
+from jarvis.config import VadSettings
 from jarvis.errors import AudioError
 from jarvis.pipeline.endpointing import Endpointer
 from jarvis.pipeline.listener import Heard, Listener
@@ -33,7 +34,7 @@ class AudioInput:
     _buffered: int = 0
 
     @classmethod
-    def from_frame(cls, frame: dict[str, Any], max_seconds: float) -> AudioInput:
+    def from_frame(cls, frame: dict[str, Any], max_seconds: float, vad: VadSettings | None = None) -> AudioInput:
         rate, channels, width = frame.get("rate", SAMPLE_RATE), frame.get("channels", 1), frame.get("width", 2)
         mode = frame.get("mode", "vad")
         conversation_id = frame.get("conversation_id")
@@ -52,7 +53,13 @@ class AudioInput:
                 "mode « vad » ou « push-to-talk ».",
                 code="audio-format",
             )
-        listener = Listener(SileroDetector(), Endpointer(max_utterance_seconds=max_seconds)) if mode == "vad" else None
+        vad = vad or VadSettings()
+        listener = None
+        if mode == "vad":
+            endpointer = Endpointer(vad.min_speech_seconds, vad.silence_seconds, max_utterance_seconds=max_seconds)
+            listener = Listener(
+                SileroDetector(), endpointer, threshold=vad.threshold, pre_roll_seconds=vad.pre_roll_seconds
+            )
         return cls(
             rate,
             channels,

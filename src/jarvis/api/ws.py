@@ -81,7 +81,8 @@ class Session:
 
     async def start_audio(self, frame: dict[str, Any]) -> None:
         try:
-            self.audio = AudioInput.from_frame(frame, self.services.settings.stt.max_audio_seconds)
+            settings = self.services.settings
+            self.audio = AudioInput.from_frame(frame, settings.stt.max_audio_seconds, settings.vad)
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
 

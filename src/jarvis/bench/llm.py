@@ -107,10 +107,11 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
     model_path = model_path_for(settings)
     cold_load, cold_ttft = Samples(), Samples()
     with tempfile.TemporaryDirectory(prefix="jarvis-bench-") as tmp:
+        # A throw-away database; the models stay where `jarvis setup` put them.
         bench_settings = settings.model_copy(
             update={
-                "data_dir": Path(tmp),
-                "llm": settings.llm.model_copy(update={"model_path": model_path, "temperature": 0.0}),
+                "store": settings.store.model_copy(update={"url": f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"}),
+                "llm": settings.llm.model_copy(update={"temperature": 0.0}),
             }
         )
         # Cold: a fresh model load, then the first question with nothing cached.
