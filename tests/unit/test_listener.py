@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -17,8 +18,12 @@ FRAME = 512
 SPEECH = 1000  # the sample value FakeDetector takes for speech
 FRAME_SECONDS = FRAME / SAMPLE_RATE
 PRE_ROLL_SECONDS = 0.3
-PRE_ROLL_FRAMES = int(PRE_ROLL_SECONDS * SAMPLE_RATE / FRAME)  # 9
 MIN_SPEECH_SECONDS = 0.15
+# Frames kept before START: the lead-in plus the speech that triggered START.
+KEPT_FRAMES = (
+    math.ceil(PRE_ROLL_SECONDS * SAMPLE_RATE / FRAME) + math.ceil(MIN_SPEECH_SECONDS * SAMPLE_RATE / FRAME) - 1
+)
+PRE_ROLL_FRAMES = math.ceil(PRE_ROLL_SECONDS * SAMPLE_RATE / FRAME)  # 10: at most this much lead-in silence
 SILENCE_SECONDS = 0.6
 
 
@@ -113,7 +118,7 @@ def test_the_utterance_holds_pre_roll_speech_and_trailing_silence(chunk: int) ->
     # Overall: pre-roll + speech + trailing silence until END, frame-aligned.
     assert len(audio) % FRAME == 0
     assert speech_samples + SILENCE_SECONDS * SAMPLE_RATE < len(audio)
-    assert len(audio) <= (PRE_ROLL_FRAMES + 20) * FRAME + SILENCE_SECONDS * SAMPLE_RATE + FRAME
+    assert len(audio) <= (KEPT_FRAMES + 20) * FRAME + SILENCE_SECONDS * SAMPLE_RATE + FRAME
 
 
 def test_the_utterance_is_exactly_the_frames_it_should_be() -> None:
@@ -121,9 +126,9 @@ def test_the_utterance_is_exactly_the_frames_it_should_be() -> None:
     heard = feed_in_chunks(make_listener(FakeDetector()), audio_in, 1000)
     audio = heard[-1].audio
     assert audio is not None
-    # START on the 5th speech frame (frame 24); the 9 frames before it are the pre-roll (frames 15..23: five of
-    # silence, four of speech); END on the 19th silent frame (frame 58). The utterance is frames 15..58.
-    np.testing.assert_array_equal(audio, audio_in[15 * FRAME : 59 * FRAME])
+    # START on the 5th speech frame (frame 24); the 14 frames before it are kept (frames 10..23: ten of
+    # silence, four of speech); END on the 19th silent frame (frame 58). The utterance is frames 10..58.
+    np.testing.assert_array_equal(audio, audio_in[10 * FRAME : 59 * FRAME])
 
 
 def test_detector_is_reset_after_end() -> None:
@@ -202,5 +207,5 @@ def test_max_utterance_ends_continuous_speech() -> None:
     audio = heard[1].audio
     assert audio is not None
     # Capped near max_utterance_seconds (plus at most the pre-roll before the start).
-    assert len(audio) <= (1.0 + PRE_ROLL_SECONDS) * SAMPLE_RATE + FRAME
+    assert len(audio) <= (1.0 + PRE_ROLL_SECONDS + MIN_SPEECH_SECONDS) * SAMPLE_RATE + FRAME
     assert detector.resets == boundaries.count(Boundary.END) >= 1

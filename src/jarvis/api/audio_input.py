@@ -39,10 +39,11 @@ class AudioInput:
         mode = frame.get("mode", "vad")
         conversation_id = frame.get("conversation_id")
         valid = (
-            isinstance(rate, int)
+            type(rate) is int  # not bool, not float
             and 8000 <= rate <= 192_000
-            and isinstance(channels, int)
+            and type(channels) is int
             and 1 <= channels <= 8
+            and type(width) is int
             and width in WIDTHS
             and mode in ("vad", "push-to-talk")
             and (conversation_id is None or isinstance(conversation_id, str))

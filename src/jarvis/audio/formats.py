@@ -107,6 +107,8 @@ def pcm_to_canonical(data: bytes, *, rate: int, channels: int, width: int) -> In
     if not data:
         raise _empty()
     raw = np.frombuffer(data, dtype=PCM_DTYPES[width]).reshape(-1, channels)
+    if width == 2 and channels == 1 and rate == SAMPLE_RATE:
+        return raw[:, 0].astype(np.int16)  # already canonical: no conversion, no rounding
     if width == 1:
         mono = (raw.astype(np.float32).mean(axis=1) - 128.0) / 128.0
     elif width == 2:
@@ -124,7 +126,8 @@ def _bad_format(detail: str) -> AudioError:
 
 
 def _float_to_int16(samples: NDArray[np.float32]) -> Int16Audio:
-    return np.clip(np.round(samples * 32767.0), -32768, 32767).astype(np.int16)
+    # The same scale as the int16 -> float conversion, so that int16 audio survives a round trip.
+    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def _resample_float(mono: NDArray[np.float32], rate: int) -> Int16Audio:

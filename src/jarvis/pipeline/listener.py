@@ -3,6 +3,7 @@ pre-roll so the first syllable is not lost."""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -35,7 +36,11 @@ class Listener:
         self.endpointer = endpointer
         self.threshold = threshold
         self._pending = np.zeros(0, dtype=np.int16)
-        frames_kept = max(1, int(pre_roll_seconds * SAMPLE_RATE / detector.frame_samples))
+        # Frames before START hold the lead-in and the speech frames that triggered START (but the last one,
+        # which goes straight into the utterance): keep room for both.
+        per_second = SAMPLE_RATE / detector.frame_samples
+        speech_frames = math.ceil(endpointer.min_speech_seconds * per_second)
+        frames_kept = max(1, math.ceil(pre_roll_seconds * per_second) + speech_frames - 1)
         self._pre_roll: deque[NDArray[np.int16]] = deque(maxlen=frames_kept)
         self._utterance: list[NDArray[np.int16]] = []
 
