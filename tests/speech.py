@@ -9,9 +9,10 @@ from pathlib import Path
 
 import jiwer
 
+from jarvis.bench.voice import default_corpus
 from jarvis.stt.wer import normalize_for_wer
 
-SPEECH_DIR = Path(os.environ.get("JARVIS_SPEECH_DIR", Path(__file__).resolve().parents[2] / "shared" / "speech"))
+SPEECH_DIR = default_corpus() or Path(os.environ.get("JARVIS_SPEECH_DIR", "../shared/speech"))
 
 
 @dataclass(frozen=True)

@@ -49,16 +49,17 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     routers = (health_router, chat_router, conversations_router, voice_router, openai_router, openai_audio_router)
     for router in (*routers, ws_router):
         app.include_router(router)
-    # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for.
-    app.add_middleware(
-        AuthMiddleware,
-        enabled=settings.auth.enabled,
-        limiter=FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds),
-    )
+    # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
+    # is read before the token is checked.
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.server.max_body_bytes,
         max_audio_bytes=settings.server.max_audio_bytes,
+    )
+    app.add_middleware(
+        AuthMiddleware,
+        enabled=settings.auth.enabled,
+        limiter=FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds),
     )
     if settings.server.cors_origins:
         app.add_middleware(

@@ -113,7 +113,7 @@ def setup(
         try:
             with byte_progress() as progress:
                 task = progress.add_task(f"Assemblage de {spec.name}", total=spec.size_bytes)
-                path = assemble(spec, settings.models_dir, partial(progress.advance, task))
+                path = assemble(spec, settings.models_dir, partial(progress.advance, task), force=force)
         except JarvisError as exc:
             raise fail(exc.message) from exc
         console.print(f"[green]✓[/] {spec.name} prêt et vérifié : {path}")
@@ -411,8 +411,13 @@ def bench_llm(
 def bench_voice(
     config: ConfigOption = None,
     corpus: Annotated[
-        Path, typer.Option("--corpus", help="Dossier avec manifest.tsv et les enregistrements.", file_okay=False)
-    ] = Path("../shared/speech"),
+        Path | None,
+        typer.Option(
+            "--corpus",
+            help="Dossier avec manifest.tsv (défaut : JARVIS_SPEECH_DIR ou ../shared/speech).",
+            file_okay=False,
+        ),
+    ] = None,
     language: Annotated[str, typer.Option("--language", "-l", help="Langue des enregistrements à prendre.")] = "fr",
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Au plus ce nombre d'enregistrements.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
@@ -421,9 +426,10 @@ def bench_voice(
     import json
     import time
 
-    from jarvis.bench.voice import run_voice_bench
+    from jarvis.bench.voice import default_corpus, run_voice_bench
 
     settings = settings_or_exit(config)
+    corpus = corpus or default_corpus() or Path("../shared/speech")
     if not (corpus / "manifest.tsv").is_file():
         raise fail(f"{corpus / 'manifest.tsv'} introuvable : indiquez le corpus avec --corpus DOSSIER.", 2)
     with console.status("Mesure…") as status:

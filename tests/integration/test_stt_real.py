@@ -20,11 +20,12 @@ from jarvis.audio.formats import SAMPLE_RATE, decode_audio
 from jarvis.errors import AudioError, SttError
 from jarvis.stt.faster_whisper import FasterWhisperTranscriber
 from jarvis.stt.wer import normalize_for_wer
+from tests import speech
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="session")]
 
 MODEL_DIR = Path.home() / ".local/share/jarvis/models/whisper-base"
-SPEECH_DIR = Path("/work/shared/speech")
+SPEECH_DIR = speech.SPEECH_DIR
 # Measured with int8, beam 1, 2 threads: French 0.27 (commands 0.27–0.28, read sentences 0.27), English 0.17.
 # Temperature fallback samples, so a few clips vary between runs: the thresholds leave a margin.
 MAX_WER = {"fr": 0.35, "en": 0.25}

@@ -32,6 +32,7 @@ class AudioInput:
     listener: Listener | None = None
     _buffer: list[NDArray[np.int16]] = field(default_factory=list)
     _buffered: int = 0
+    _overflowed: bool = False  # the recording passed the limit: drop it whole at audio-end
 
     @classmethod
     def from_frame(cls, frame: dict[str, Any], max_seconds: float, vad: VadSettings | None = None) -> AudioInput:
@@ -78,8 +79,10 @@ class AudioInput:
         samples = pcm_to_canonical(data, rate=self.rate, channels=self.channels, width=self.width)
         if self.listener is not None:
             return self.listener.feed(samples)
+        if self._overflowed:
+            return []
         if (self._buffered + len(samples)) / SAMPLE_RATE > self.max_seconds:
-            self._buffer, self._buffered = [], 0
+            self._buffer, self._buffered, self._overflowed = [], 0, True
             raise AudioError(
                 f"Enregistrement trop long (plus de {self.max_seconds:.0f} s) : il est abandonné.",
                 code="audio-too-long",
@@ -91,8 +94,5 @@ class AudioInput:
 
     def take(self) -> NDArray[np.int16] | None:
         """The push-to-talk utterance (None when nothing was recorded)."""
-        if not self._buffer:
-            return None
-        audio = np.concatenate(self._buffer)
-        self._buffer, self._buffered = [], 0
-        return audio
+        buffer, self._buffer, self._buffered, self._overflowed = self._buffer, [], 0, False
+        return np.concatenate(buffer) if buffer else None

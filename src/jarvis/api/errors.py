@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jarvis.errors import JarvisError, LlmBusyError
 from jarvis.i18n import t
 
+log = structlog.get_logger(__name__)
 HTTP_CODES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
 
 
@@ -58,6 +60,11 @@ def install(app: FastAPI) -> None:
         code = HTTP_CODES.get(exc.status_code, "http-error")
         message = t(code) if code in ("not-found", "method-not-allowed") else str(exc.detail)
         return error_response(code, message, exc.status_code, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled-error", error=str(exc))
+        return error_response("internal-error", t("internal-error", detail=type(exc).__name__), 500)
 
     @app.exception_handler(json.JSONDecodeError)
     async def _json(_: Request, exc: json.JSONDecodeError) -> JSONResponse:

@@ -46,7 +46,7 @@ async def transcriptions(
 class SpeechRequest(BaseModel):
     model: str = "tts-1"
     input: str = Field(description="The text to say.")
-    voice: str = Field("ff_siwis", description="A Jarvis voice or blend; OpenAI voice names use the default voice.")
+    voice: str | None = Field(None, description="A Jarvis voice or blend; OpenAI voice names use the default voice.")
     response_format: Literal["wav", "pcm"] = "wav"
     speed: float | None = Field(None, ge=0.5, le=2.0)
 
@@ -57,7 +57,7 @@ class SpeechRequest(BaseModel):
     response_class=Response,
 )
 async def speech(body: SpeechRequest, services: ServicesDep) -> Response:
-    voice = None if body.voice in OPENAI_VOICES else body.voice
+    voice = None if body.voice is None or body.voice in OPENAI_VOICES else body.voice
     result = await services.speech.synthesize(body.input, voice, body.speed)
     audio = result.speech
     if body.response_format == "pcm":

@@ -30,6 +30,7 @@ class Session:
         self.services = services
         self.run: asyncio.Task[Any] | None = None
         self.audio: AudioInput | None = None
+        self.closed = False
         self._send_lock = asyncio.Lock()
 
     @property
@@ -37,12 +38,23 @@ class Session:
         return self.run is not None and not self.run.done()
 
     async def send(self, event: Event) -> None:
-        async with self._send_lock:
-            await self.websocket.send_text(event.model_dump_json())
+        await self._send(event.model_dump_json())
 
     async def send_audio(self, pcm: bytes) -> None:
+        await self._send(pcm)
+
+    async def _send(self, data: str | bytes) -> None:
+        """Send unless the client is gone; then the receive loop sees the disconnect and cancels the run."""
         async with self._send_lock:
-            await self.websocket.send_bytes(pcm)
+            if self.closed:
+                return
+            try:
+                if isinstance(data, bytes):
+                    await self.websocket.send_bytes(data)
+                else:
+                    await self.websocket.send_text(data)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                self.closed = True
 
     async def error(self, code: str, message: str, run_id: str | None = None) -> None:
         await self.send(ErrorEvent(code=code, message=message, run_id=run_id))
@@ -62,7 +74,7 @@ class Session:
             await self.error("unknown-message-type", t("unknown-message-type", type=kind))
 
     async def start_chat(self, frame: dict[str, Any]) -> None:
-        if self.run is not None and not self.run.done():
+        if self.running:
             await self.error("run-in-progress", t("run-in-progress"))
             return
         text, conversation_id = frame.get("text"), frame.get("conversation_id")
@@ -76,13 +88,17 @@ class Session:
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
             return
-        voice = VoiceOutput(self.send_audio, frame.get("voice")) if frame.get("speak") is True else None
+        chosen = frame.get("voice") if isinstance(frame.get("voice"), str) else None
+        voice = VoiceOutput(self.send_audio, chosen, realtime=True) if frame.get("speak") is True else None
         self.run = pipeline.start(prepared, self.send, voice)
 
     async def start_audio(self, frame: dict[str, Any]) -> None:
         try:
             settings = self.services.settings
-            self.audio = AudioInput.from_frame(frame, settings.stt.max_audio_seconds, settings.vad)
+            # Building the detector loads its ONNX model: keep it off the event loop.
+            self.audio = await asyncio.to_thread(
+                AudioInput.from_frame, frame, settings.stt.max_audio_seconds, settings.vad
+            )
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
 
@@ -91,7 +107,7 @@ class Session:
             await self.error("unexpected-binary", t("unexpected-binary"))
             return
         try:
-            heard = self.audio.feed(data)
+            heard = await asyncio.to_thread(self.audio.feed, data)  # resampling and VAD are CPU work
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
             return
@@ -108,6 +124,9 @@ class Session:
         """Push-to-talk released (or the stream ends): what was heard is the utterance."""
         if self.audio is None:
             await self.error("invalid-message", t("invalid-request", detail="audio-end sans audio-start"))
+            return
+        if self.running:
+            await self.error("run-in-progress", t("run-in-progress"))  # the recording stays until the reply ends
             return
         utterance = self.audio.take()
         if utterance is not None:
@@ -126,7 +145,7 @@ class Session:
             await self.error(exc.code, exc.message)
             return
         self.audio.conversation_id = prepared.conversation_id  # the next utterance continues it
-        voice = VoiceOutput(self.send_audio, self.audio.voice) if self.audio.speak else None
+        voice = VoiceOutput(self.send_audio, self.audio.voice, realtime=True) if self.audio.speak else None
         self.run = pipeline.start(prepared, self.send, voice)
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ same run. Figures per utterance and p50/p90: STT time, WER, LLM first token, fir
 from __future__ import annotations
 
 import csv
+import os
 import statistics
 import tempfile
 import time
@@ -22,6 +23,16 @@ from jarvis.services import Services, build_services, build_transcriber
 from jarvis.stt.wer import normalize_for_wer
 
 Progress = Callable[[str], None]
+# The shared recordings sit beside the checkout (../shared/speech) on the development machines.
+CORPUS_CANDIDATES = (Path("../shared/speech"), Path(__file__).resolve().parents[4] / "shared" / "speech")
+WORKSPACE_CORPUS = Path("/work/shared/speech")
+
+
+def default_corpus() -> Path | None:
+    """JARVIS_SPEECH_DIR, else the first of ../shared/speech (from here or from the checkout) that exists."""
+    explicit = os.environ.get("JARVIS_SPEECH_DIR")
+    candidates = (Path(explicit),) if explicit else (*CORPUS_CANDIDATES, WORKSPACE_CORPUS)
+    return next((c for c in candidates if (c / "manifest.tsv").is_file()), None)
 
 
 def read_corpus(corpus: Path, language: str, limit: int | None) -> list[tuple[Path, str]]:

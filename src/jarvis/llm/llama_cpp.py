@@ -84,8 +84,8 @@ class LlamaCppEngine:
         self._load_lock = asyncio.Lock()
         # The model has one context: only one thread may evaluate at a time, even after a cancelled run.
         self._context_lock = threading.Lock()
-        # Set by every real generation: a prefix warm-up in progress gives way at its next slice.
-        self._warm_abort = threading.Event()
+        # Bumped by every real generation (and at close): a warm-up started before gives way at its next slice.
+        self._epoch = 0
         self._error: str | None = None
 
     @property
@@ -157,13 +157,12 @@ class LlamaCppEngine:
             return 0
         prompt = self.render_prompt([*messages, {"role": "user", "content": NEXT_MESSAGE}], tools)
         tokens = self.tokenize(prompt[: prompt.index(NEXT_MESSAGE)])
-        self._warm_abort.clear()
-        return await asyncio.to_thread(self._warm_sync, tokens)
+        return await asyncio.to_thread(self._warm_sync, tokens, self._epoch)
 
-    def _warm_sync(self, tokens: list[int]) -> int:
+    def _warm_sync(self, tokens: list[int], epoch: int) -> int:
         with self._context_lock:
             llm = self._llm
-            if llm is None or self._warm_abort.is_set():
+            if llm is None or self._epoch != epoch:
                 return 0
             cached = llm.longest_token_prefix(llm._input_ids.tolist(), tokens)
             # Keep one token to evaluate, so that logits are fresh if the prefix is the whole prompt.
@@ -174,7 +173,7 @@ class LlamaCppEngine:
             llm.n_tokens = cached
             evaluated = 0
             for start in range(cached, len(tokens), WARM_SLICE_TOKENS):
-                if self._warm_abort.is_set():
+                if self._epoch != epoch:
                     break
                 piece = tokens[start : start + WARM_SLICE_TOKENS]
                 llm.eval(piece)
@@ -217,8 +216,9 @@ class LlamaCppEngine:
 
         cached = [0]
 
+        self._epoch += 1  # stale warm-ups must not touch the cache after this generation
+
         def produce() -> None:
-            self._warm_abort.set()
             with self._context_lock:
                 stream = None
                 try:
@@ -284,6 +284,7 @@ class LlamaCppEngine:
             await asyncio.shield(worker)
 
     async def close(self) -> None:
+        self._epoch += 1
         llm, self._llm = self._llm, None
         if llm is not None:
             await asyncio.to_thread(self._close_sync, llm)

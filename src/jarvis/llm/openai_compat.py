@@ -92,22 +92,23 @@ class OpenAICompatEngine:
         prompt_tokens = completion_tokens = None
         try:
             stream = await self._client.chat.completions.create(**request)
-            async for chunk in stream:
-                if chunk.usage is not None:
-                    prompt_tokens = chunk.usage.prompt_tokens
-                    completion_tokens = chunk.usage.completion_tokens
-                for choice in chunk.choices:
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
-                    delta = choice.delta
-                    for call in delta.tool_calls or []:
-                        slot = partial_calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
-                        slot["id"] = call.id or slot["id"]
-                        if call.function is not None:
-                            slot["name"] += call.function.name or ""
-                            slot["arguments"] += call.function.arguments or ""
-                    if delta.content:
-                        yield ChatChunk(text=delta.content)
+            async with stream:  # closing it on cancel stops the remote generation too
+                async for chunk in stream:
+                    if chunk.usage is not None:
+                        prompt_tokens = chunk.usage.prompt_tokens
+                        completion_tokens = chunk.usage.completion_tokens
+                    for choice in chunk.choices:
+                        if choice.finish_reason:
+                            finish_reason = choice.finish_reason
+                        delta = choice.delta
+                        for call in delta.tool_calls or []:
+                            slot = partial_calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
+                            slot["id"] = call.id or slot["id"]
+                            if call.function is not None:
+                                slot["name"] += call.function.name or ""
+                                slot["arguments"] += call.function.arguments or ""
+                        if delta.content:
+                            yield ChatChunk(text=delta.content)
         except openai.APITimeoutError as exc:
             raise LlmTimeoutError(t("llm-timeout", seconds=self._timeout_seconds)) from exc
         except openai.APIConnectionError as exc:

@@ -200,14 +200,16 @@ def _assemble_file(
     _write_stamp(file, target)
 
 
-def assemble(spec: ModelSpec, models_dir: Path, progress: ProgressCallback | None = None) -> Path:
+def assemble(
+    spec: ModelSpec, models_dir: Path, progress: ProgressCallback | None = None, *, force: bool = False
+) -> Path:
     """Write every file of `spec` (parts concatenated in order) through a temporary file, check its size and
-    SHA-256, then move it in place. Files already verified are kept."""
+    SHA-256, then move it in place. Files already verified are kept unless `force`."""
     with tempfile.TemporaryDirectory(prefix="jarvis-setup-") as workdir:
         sources = _Sources(Path(workdir))
         for file in spec.files:
             target = spec.target(models_dir, file)
-            if _stamp_matches(file, target):
+            if not force and _stamp_matches(file, target):
                 if progress:
                     progress(file.size_bytes)
                 continue

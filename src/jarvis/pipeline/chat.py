@@ -47,6 +47,8 @@ class VoiceOutput:
     emit_audio: EmitAudio
     voice: str | None = None
     speed: float | None = None
+    # A live listener: the turn lasts until the sent audio has been played, so that barge-in can cut it.
+    realtime: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,13 +137,14 @@ class ChatPipeline:
         """Run one turn. Never raises a JarvisError: failures become an `error` event and a failed `run-end`.
         Cancellation (client gone, `cancel`, barge-in) keeps what was said and re-raises."""
         turn = _Turn(prepared, time.perf_counter())
-        history = [
-            Said(m.role, m.content, m.created_at)
-            for m in await self.conversations.messages(prepared.conversation_id, limit=HISTORY_MESSAGES)
-            if m.status in HISTORY_STATUSES and m.role in ("user", "assistant")
-        ]
+        history: list[Said] = []
         said: Said | None = None
         try:
+            history = [
+                Said(m.role, m.content, m.created_at)
+                for m in await self.conversations.messages(prepared.conversation_id, limit=HISTORY_MESSAGES)
+                if m.status in HISTORY_STATUSES and m.role in ("user", "assistant")
+            ]
             said = await self._user_message(turn, emit)
             if said is None:
                 return await self._finish(turn, "no-speech", emit, None)
@@ -154,6 +157,7 @@ class ChatPipeline:
                     voice=voice.voice or self.speech.voice,
                     speed=voice.speed or self.speech.speed,
                     started=turn.started,
+                    realtime=voice.realtime,
                 )
             messages = self.prompts.build(history, said.content, at=said.at)
             async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
@@ -165,9 +169,8 @@ class ChatPipeline:
             if turn.speaker is not None:
                 await turn.speaker.finish()
         except asyncio.CancelledError:
-            if turn.speaker is not None:
-                await turn.speaker.cancel()
-            finish = asyncio.ensure_future(self._finish(turn, "cancelled", emit, None))
+            # A task of its own, created before any await: a second cancel cannot stop the storing.
+            finish = asyncio.ensure_future(self._finish_cancelled(turn, emit))
             self._track(finish)
             self._warm_next_turn(history, said, turn)
             await asyncio.shield(finish)
@@ -184,6 +187,11 @@ class ChatPipeline:
                 await turn.speaker.cancel()
         self._warm_next_turn(history, said, turn)
         return result
+
+    async def _finish_cancelled(self, turn: _Turn, emit: Emit) -> RunResult:
+        if turn.speaker is not None:
+            await turn.speaker.cancel()
+        return await self._finish(turn, "cancelled", emit, None)
 
     async def _user_message(self, turn: _Turn, emit: Emit) -> Said | None:
         """Store what the user said (recognising it first for speech) and announce it; None: no speech."""
@@ -250,14 +258,17 @@ class ChatPipeline:
             self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)
         message_id = None
         if text:
-            stored = await self.conversations.add_message(
-                prepared.conversation_id,
-                "assistant",
-                text,
-                status=status,
-                timings=timings.model_dump(exclude_none=True),
-            )
-            message_id = stored.id
+            try:
+                stored = await self.conversations.add_message(
+                    prepared.conversation_id,
+                    "assistant",
+                    text,
+                    status=status,
+                    timings=timings.model_dump(exclude_none=True),
+                )
+                message_id = stored.id
+            except JarvisError as exc:  # e.g. the conversation was deleted meanwhile
+                error = error or exc
         if status == "cancelled":
             error = CancelledRunError(t("cancelled"))
         elif error is None and speaker is not None and speaker.error is not None:

@@ -31,6 +31,7 @@ class Speaker:
         voice: str | None,
         speed: float,
         started: float,
+        realtime: bool = False,
     ) -> None:
         self.tts = tts
         self.emit = emit
@@ -39,8 +40,13 @@ class Speaker:
         self.voice = voice
         self.speed = speed
         self.started = started
+        self.realtime = realtime
         self.splitter = SentenceSplitter()
         self.spoken: list[str] = []  # sentences whose audio was completely sent
+        # For a live listener: when playback began and where each sentence ends in it (seconds of audio).
+        self._playback_start: float | None = None
+        self._audio_seconds = 0.0
+        self._sentence_ends: list[float] = []
         self.first_audio_seconds: float | None = None
         self.tts_seconds = 0.0
         self.error: JarvisError | None = None
@@ -49,7 +55,11 @@ class Speaker:
 
     @property
     def spoken_text(self) -> str:
-        return " ".join(self.spoken)
+        """What the user received: every sentence sent, or for a live listener, those already played."""
+        if not self.realtime or self._playback_start is None:
+            return " ".join(self.spoken)
+        played = time.perf_counter() - self._playback_start
+        return " ".join(s for s, end in zip(self.spoken, self._sentence_ends, strict=True) if end <= played)
 
     def feed(self, text: str) -> None:
         for sentence in self.splitter.feed(text):
@@ -61,6 +71,11 @@ class Speaker:
             self._sentences.put_nowait(sentence)
         self._sentences.put_nowait(None)
         await asyncio.shield(self._worker)
+        if self.realtime and self._playback_start is not None:
+            # The turn lasts while the listener hears it: speaking over it (barge-in) can still cut it.
+            remaining = self._playback_start + self._audio_seconds - time.perf_counter()
+            if remaining > 0:
+                await asyncio.sleep(remaining)
 
     async def cancel(self) -> None:
         self._worker.cancel()
@@ -88,4 +103,10 @@ class Speaker:
                 await self.emit_audio(pcm[offset : offset + frame_bytes])
                 if self.first_audio_seconds is None:
                     self.first_audio_seconds = time.perf_counter() - self.started
+            now = time.perf_counter()
+            if self._playback_start is None or now > self._playback_start + self._audio_seconds:
+                # Playback ran dry (or starts now): the listener resumes from this moment.
+                self._playback_start = now - self._audio_seconds
+            self._audio_seconds += speech.duration_seconds
+            self._sentence_ends.append(self._audio_seconds)
             self.spoken.append(sentence)

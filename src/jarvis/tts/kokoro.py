@@ -27,6 +27,10 @@ ESPEAK_LANGUAGES = {"fr": "fr-fr", "en": "en-us", "pt": "pt-br", "zh": "cmn"}
 SETUP_HINT = "Lancez « jarvis setup » (ou « make run ») pour préparer les modèles."
 
 
+# Blends computed from client-given strings are cached, up to this many.
+MAX_BLENDS = 32
+
+
 class KokoroSynthesizer:
     name = "kokoro"
     sample_rate = SAMPLE_RATE
@@ -132,6 +136,8 @@ class KokoroSynthesizer:
         if not parts or any(w < 0 for _, w in parts) or total <= 0:
             raise TtsError(f"Mélange de voix invalide : {spec}.", code="invalid-voice", status=422)
         blend = sum((self._voices[name] * (w / total) for name, w in parts), np.zeros_like(self._voices[parts[0][0]]))
+        if len(self._blends) >= MAX_BLENDS:  # clients choose the strings: keep the cache bounded
+            self._blends.pop(next(iter(self._blends)))
         self._blends[spec] = blend.astype(np.float32)
         return self._blends[spec]
 
