@@ -102,6 +102,7 @@ class SttSettings(BaseModel):
     initial_prompt: str | None = DEFAULT_STT_PROMPT_FR
     hotwords: list[str] = Field(default_factory=lambda: ["Jarvis"])
     max_audio_seconds: float = Field(120.0, gt=0)
+    timeout_seconds: float = Field(30.0, gt=0)
 
 
 class VadSettings(BaseModel):
@@ -121,7 +122,11 @@ class TtsSettings(BaseModel):
     voices_dir: Path | None = None
     threads: int | None = Field(None, ge=1)
     espeak_voice: str = "fr"
+    # The first piece of a reply may stop at a comma once it is this long, so that the first audio comes sooner.
+    first_clause_min_chars: int = Field(10, ge=1)
     max_text_chars: int = Field(2000, ge=1)
+    # Per synthesis call (one sentence in a spoken reply).
+    timeout_seconds: float = Field(30.0, gt=0)
 
 
 class StoreSettings(BaseModel):

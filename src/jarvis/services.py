@@ -182,6 +182,9 @@ async def build_services(
         max_text_chars=settings.tts.max_text_chars,
         voice=settings.tts.voice if settings.tts.backend == "kokoro" else settings.tts.espeak_voice,
         speed=settings.tts.speed,
+        first_clause_min_chars=settings.tts.first_clause_min_chars,
+        stt_timeout_seconds=settings.stt.timeout_seconds,
+        tts_timeout_seconds=settings.tts.timeout_seconds,
     )
     conversations = ConversationRepository(db)
     pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech)

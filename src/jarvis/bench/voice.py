@@ -79,7 +79,7 @@ async def _naive_turn(services: Services, audio: Any) -> dict[str, float]:
     """The baseline: transcribe, generate the whole reply, then synthesize the whole reply."""
     speech = services.speech
     started = time.perf_counter()
-    transcript = await speech.stt.transcribe(audio, language=speech.language, hotwords=speech.hotwords)
+    transcript = await speech.recognize(audio)
     stt_done = time.perf_counter()
     messages = services.prompts.build([], transcript.text or "…")
     stats = GenerationStats()
@@ -133,6 +133,7 @@ async def run_voice_bench(
                 await services.llm.wait_warm()
                 end, heard = await _jarvis_turn(services, audio, conversation)
                 conversation = end.conversation_id
+                await services.llm.wait_warm()  # the next baseline must not share the CPU with Jarvis's warm-up
                 timings = end.timings
                 rows.append(
                     {

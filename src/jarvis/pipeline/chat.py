@@ -158,6 +158,8 @@ class ChatPipeline:
                     speed=voice.speed or self.speech.speed,
                     started=turn.started,
                     realtime=voice.realtime,
+                    first_clause_min_chars=self.speech.first_clause_min_chars,
+                    timeout_seconds=self.speech.tts_timeout_seconds,
                 )
             messages = self.prompts.build(history, said.content, at=said.at)
             async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
@@ -204,12 +206,8 @@ class ChatPipeline:
             return Said("user", prepared.text, stored.created_at)
         await emit(RunStart(run_id=prepared.run_id, conversation_id=prepared.conversation_id))
         began = time.perf_counter()
-        await self.speech.stt.load()
-        transcript = await self.speech.stt.transcribe(
-            prepared.audio, language=self.speech.language, hotwords=self.speech.hotwords
-        )
+        transcript = await self.speech.recognize(prepared.audio)
         turn.stt_seconds = time.perf_counter() - began
-        self.metrics.stt_seconds.observe(turn.stt_seconds)
         if transcript.no_speech:
             await emit(SttNoSpeech(run_id=prepared.run_id))
             return None

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from jarvis.errors import JarvisError
+from jarvis.errors import JarvisError, TtsError
 from jarvis.events import Event, TtsStart
 from jarvis.tts.base import Synthesizer
 from jarvis.tts.sentences import SentenceSplitter
@@ -32,6 +32,8 @@ class Speaker:
         speed: float,
         started: float,
         realtime: bool = False,
+        first_clause_min_chars: int = 24,
+        timeout_seconds: float = 30.0,
     ) -> None:
         self.tts = tts
         self.emit = emit
@@ -41,7 +43,8 @@ class Speaker:
         self.speed = speed
         self.started = started
         self.realtime = realtime
-        self.splitter = SentenceSplitter()
+        self.timeout_seconds = timeout_seconds
+        self.splitter = SentenceSplitter(first_clause_min_chars=first_clause_min_chars)
         self.spoken: list[str] = []  # sentences whose audio was completely sent
         # For a live listener: when playback began and where each sentence ends in it (seconds of audio).
         self._playback_start: float | None = None
@@ -88,7 +91,14 @@ class Speaker:
                 continue  # TTS failed: the text reply goes on, silently
             began = time.perf_counter()
             try:
-                speech = await self.tts.synthesize(sentence, voice=self.voice, speed=self.speed)
+                speech = await asyncio.wait_for(
+                    self.tts.synthesize(sentence, voice=self.voice, speed=self.speed), self.timeout_seconds
+                )
+            except TimeoutError:
+                self.error = TtsError(
+                    f"La synthèse vocale n'a pas répondu en {self.timeout_seconds:.0f} s.", code="tts-timeout"
+                )
+                continue
             except JarvisError as exc:
                 log.warning("tts-failed", run_id=self.run_id, code=exc.code, error=exc.message)
                 self.error = exc

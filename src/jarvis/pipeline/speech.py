@@ -6,8 +6,11 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from jarvis.audio.formats import decode_audio
-from jarvis.errors import InvalidInputError
+from jarvis.errors import InvalidInputError, SttError, TtsError
 from jarvis.metrics import Metrics
 from jarvis.stt.base import Transcriber, Transcript
 from jarvis.tts.base import Speech, Synthesizer
@@ -39,6 +42,9 @@ class SpeechService:
         max_text_chars: int,
         voice: str,
         speed: float,
+        first_clause_min_chars: int = 24,
+        stt_timeout_seconds: float = 30.0,
+        tts_timeout_seconds: float = 30.0,
     ) -> None:
         self.stt = stt
         self.tts = tts
@@ -49,17 +55,34 @@ class SpeechService:
         self.max_text_chars = max_text_chars
         self.voice = voice
         self.speed = speed
+        self.first_clause_min_chars = first_clause_min_chars
+        self.stt_timeout_seconds = stt_timeout_seconds
+        self.tts_timeout_seconds = tts_timeout_seconds
+
+    async def recognize(self, audio: NDArray[np.int16], language: str | None = None) -> Transcript:
+        """Speech recognition of 16 kHz mono samples, bounded in time."""
+        started = time.perf_counter()
+        try:
+            transcript = await asyncio.wait_for(
+                self.stt.transcribe(audio, language=language or self.language, hotwords=self.hotwords),
+                self.stt_timeout_seconds,
+            )
+        except TimeoutError as exc:
+            raise SttError(
+                f"La reconnaissance vocale n'a pas répondu en {self.stt_timeout_seconds:.0f} s.",
+                code="stt-timeout",
+                status=504,
+            ) from exc
+        self.metrics.stt_seconds.observe(time.perf_counter() - started)
+        return transcript
 
     async def transcribe(self, data: bytes, language: str | None = None) -> Transcription:
         """Decode any supported audio container to 16 kHz mono, then transcribe it."""
         started = time.perf_counter()
         audio = await asyncio.to_thread(decode_audio, data, max_seconds=self.max_audio_seconds)
         decoded = time.perf_counter()
-        await self.stt.load()
-        transcript = await self.stt.transcribe(audio, language=language or self.language, hotwords=self.hotwords)
-        finished = time.perf_counter()
-        self.metrics.stt_seconds.observe(finished - decoded)
-        return Transcription(transcript, decoded - started, finished - decoded)
+        transcript = await self.recognize(audio, language)
+        return Transcription(transcript, decoded - started, time.perf_counter() - decoded)
 
     async def synthesize(self, text: str, voice: str | None = None, speed: float | None = None) -> Synthesis:
         text = text.strip()
@@ -68,8 +91,17 @@ class SpeechService:
         if len(text) > self.max_text_chars:
             raise InvalidInputError(f"Le texte dépasse {self.max_text_chars} caractères.", code="text-too-long")
         started = time.perf_counter()
-        await self.tts.load()
-        speech = await self.tts.synthesize(text, voice=voice or self.voice, speed=speed or self.speed)
+        try:
+            speech = await asyncio.wait_for(
+                self.tts.synthesize(text, voice=voice or self.voice, speed=speed or self.speed),
+                self.tts_timeout_seconds,
+            )
+        except TimeoutError as exc:
+            raise TtsError(
+                f"La synthèse vocale n'a pas répondu en {self.tts_timeout_seconds:.0f} s.",
+                code="tts-timeout",
+                status=504,
+            ) from exc
         elapsed = time.perf_counter() - started
         self.metrics.tts_seconds.observe(elapsed)
         return Synthesis(speech, elapsed)
