@@ -112,6 +112,9 @@ class VadSettings(BaseModel):
     min_speech_seconds: float = Field(0.15, gt=0)
     silence_seconds: float = Field(0.6, gt=0)
     pre_roll_seconds: float = Field(0.3, ge=0)
+    # After this much silence, speech recognition starts while the end of the utterance is still being confirmed
+    # (silence_seconds); if the user goes on speaking, that early result is dropped. None turns it off.
+    early_stt_after_seconds: float | None = Field(0.15, gt=0)
 
 
 class TtsSettings(BaseModel):

@@ -142,3 +142,23 @@ def test_reset_restarts_the_silence_and_length_counters() -> None:
     # Silence counted afresh: 18 silent steps are not enough, whatever came before the reset.
     assert run(endpointer, [False] * 18) == []
     assert endpointer.in_speech
+
+
+def test_pause_and_resume_for_early_recognition() -> None:
+    endpointer = Endpointer(min_speech_seconds=0.1, silence_seconds=0.6, pause_seconds=0.2)
+    boundaries = [endpointer.feed(0.05, True) for _ in range(4)]
+    assert boundaries[1] is Boundary.START
+    silent = [endpointer.feed(0.05, False) for _ in range(4)]
+    assert silent == [None, None, None, Boundary.PAUSE]  # after 0.2 s of silence, once
+    assert endpointer.feed(0.05, False) is None
+    assert endpointer.feed(0.05, True) is Boundary.RESUME  # the speaker went on: drop the early work
+    again = [endpointer.feed(0.05, False) for _ in range(12)]
+    assert again.count(Boundary.PAUSE) == 1
+    assert again[-1] is Boundary.END
+    assert again.index(Boundary.PAUSE) < again.index(Boundary.END)
+
+
+def test_no_pause_without_pause_seconds() -> None:
+    endpointer = Endpointer(min_speech_seconds=0.1, silence_seconds=0.3)
+    steps = [endpointer.feed(0.05, True) for _ in range(3)] + [endpointer.feed(0.05, False) for _ in range(6)]
+    assert Boundary.PAUSE not in steps and steps[-1] is Boundary.END

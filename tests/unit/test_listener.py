@@ -209,3 +209,18 @@ def test_max_utterance_ends_continuous_speech() -> None:
     # Capped near max_utterance_seconds (plus at most the pre-roll before the start).
     assert len(audio) <= (1.0 + PRE_ROLL_SECONDS + MIN_SPEECH_SECONDS) * SAMPLE_RATE + FRAME
     assert detector.resets == boundaries.count(Boundary.END) >= 1
+
+
+def test_pause_carries_the_utterance_so_far_and_resume_follows_more_speech() -> None:
+    endpointer = Endpointer(min_speech_seconds=MIN_SPEECH_SECONDS, silence_seconds=SILENCE_SECONDS, pause_seconds=0.15)
+    listener = Listener(_as_detector(FakeDetector()), endpointer, pre_roll_seconds=PRE_ROLL_SECONDS)
+    heard = listener.feed(signal((20, 0), (20, SPEECH), (8, 0), (10, SPEECH), (30, 0)))
+    kinds = [h.boundary for h in heard]
+    assert kinds == [Boundary.START, Boundary.PAUSE, Boundary.RESUME, Boundary.PAUSE, Boundary.END]
+    first_pause, second_pause, end = heard[1].audio, heard[3].audio, heard[4].audio
+    assert first_pause is not None and second_pause is not None and end is not None
+    # Each PAUSE holds everything heard so far; the END holds at least as much, and starts the same way.
+    assert int((first_pause == SPEECH).sum()) == 20 * FRAME
+    assert int((second_pause == SPEECH).sum()) == 30 * FRAME
+    assert len(first_pause) < len(second_pause) <= len(end)
+    np.testing.assert_array_equal(end[: len(second_pause)], second_pause)

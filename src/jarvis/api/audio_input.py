@@ -58,7 +58,12 @@ class AudioInput:
         vad = vad or VadSettings()
         listener = None
         if mode == "vad":
-            endpointer = Endpointer(vad.min_speech_seconds, vad.silence_seconds, max_utterance_seconds=max_seconds)
+            endpointer = Endpointer(
+                vad.min_speech_seconds,
+                vad.silence_seconds,
+                max_utterance_seconds=max_seconds,
+                pause_seconds=vad.early_stt_after_seconds,
+            )
             listener = Listener(
                 SileroDetector(), endpointer, threshold=vad.threshold, pre_roll_seconds=vad.pre_roll_seconds
             )

@@ -19,6 +19,7 @@ from jarvis.i18n import t
 from jarvis.pipeline.chat import VoiceOutput
 from jarvis.pipeline.endpointing import Boundary
 from jarvis.services import Services
+from jarvis.stt.base import Transcript
 
 router = APIRouter()
 log = structlog.get_logger(__name__)
@@ -30,6 +31,7 @@ class Session:
         self.services = services
         self.run: asyncio.Task[Any] | None = None
         self.audio: AudioInput | None = None
+        self.early: asyncio.Task[Transcript] | None = None  # recognition started during the final silence
         self.closed = False
         self._send_lock = asyncio.Lock()
 
@@ -116,9 +118,20 @@ class Session:
                 await self.send(VadStart())
                 if self.running and self.run is not None:
                     self.run.cancel()  # barge-in: the user speaks over Jarvis
-            elif item.audio is not None:
+            elif item.boundary is Boundary.PAUSE and item.audio is not None and not self.running:
+                self.early = asyncio.create_task(self.services.speech.recognize(item.audio))
+                # A dropped early result may hold an error nobody awaits: mark it seen.
+                self.early.add_done_callback(lambda task: task.cancelled() or task.exception())
+            elif item.boundary is Boundary.RESUME:
+                self.drop_early()
+            elif item.boundary is Boundary.END and item.audio is not None:
                 await self.send(VadEnd(seconds=round(len(item.audio) / SAMPLE_RATE, 3)))
                 await self.start_voice_turn(item.audio)
+
+    def drop_early(self) -> None:
+        if self.early is not None:
+            self.early.cancel()
+            self.early = None
 
     async def end_audio(self) -> None:
         """Push-to-talk released (or the stream ends): what was heard is the utterance."""
@@ -134,14 +147,20 @@ class Session:
 
     async def start_voice_turn(self, audio: NDArray[np.int16]) -> None:
         assert self.audio is not None
+        # Only silence came after the PAUSE: the early recognition heard the same words.
+        early, self.early = self.early, None
         if self.running:
+            if early is not None:
+                early.cancel()
             await self.error("run-in-progress", t("run-in-progress"))
             return
         pipeline = self.services.pipeline
         try:
             self.services.llm.check_capacity()
-            prepared = await pipeline.prepare_audio(audio, self.audio.conversation_id)
+            prepared = await pipeline.prepare_audio(audio, self.audio.conversation_id, early)
         except JarvisError as exc:
+            if early is not None:
+                early.cancel()
             await self.error(exc.code, exc.message)
             return
         self.audio.conversation_id = prepared.conversation_id  # the next utterance continues it
@@ -149,6 +168,7 @@ class Session:
         self.run = pipeline.start(prepared, self.send, voice)
 
     def close(self) -> None:
+        self.drop_early()
         if self.run is not None:
             self.run.cancel()  # the run reports the cancel and keeps the partial reply on its own
 

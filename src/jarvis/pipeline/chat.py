@@ -24,6 +24,7 @@ from jarvis.metrics import Metrics
 from jarvis.pipeline.speaker import EmitAudio, Speaker
 from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
+from jarvis.stt.base import Transcript
 
 log = structlog.get_logger(__name__)
 Emit = Callable[[Event], Awaitable[None]]
@@ -38,6 +39,8 @@ class PreparedRun:
     conversation_id: str
     text: str = ""
     audio: NDArray[np.int16] | None = None  # 16 kHz mono: the turn starts with speech recognition
+    # Recognition already started on this audio (during the end-of-utterance silence).
+    early_transcript: asyncio.Task[Transcript] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,15 @@ class ChatPipeline:
             raise InvalidInputError(t("message-too-long", limit=self.max_message_chars), code="message-too-long")
         return PreparedRun(uuid.uuid4().hex, await self._conversation(conversation_id), text=text)
 
-    async def prepare_audio(self, audio: NDArray[np.int16], conversation_id: str | None) -> PreparedRun:
-        """A turn that starts from speech (16 kHz mono samples)."""
-        return PreparedRun(uuid.uuid4().hex, await self._conversation(conversation_id), audio=audio)
+    async def prepare_audio(
+        self,
+        audio: NDArray[np.int16],
+        conversation_id: str | None,
+        early_transcript: asyncio.Task[Transcript] | None = None,
+    ) -> PreparedRun:
+        """A turn that starts from speech (16 kHz mono samples), maybe already being recognised."""
+        conversation = await self._conversation(conversation_id)
+        return PreparedRun(uuid.uuid4().hex, conversation, audio=audio, early_transcript=early_transcript)
 
     async def _conversation(self, conversation_id: str | None) -> str:
         if conversation_id is None:
@@ -206,7 +215,10 @@ class ChatPipeline:
             return Said("user", prepared.text, stored.created_at)
         await emit(RunStart(run_id=prepared.run_id, conversation_id=prepared.conversation_id))
         began = time.perf_counter()
-        transcript = await self.speech.recognize(prepared.audio)
+        if prepared.early_transcript is not None:
+            transcript = await prepared.early_transcript
+        else:
+            transcript = await self.speech.recognize(prepared.audio)
         turn.stt_seconds = time.perf_counter() - began
         if transcript.no_speech:
             await emit(SttNoSpeech(run_id=prepared.run_id))

@@ -8,18 +8,25 @@ from enum import Enum
 
 class Boundary(Enum):
     START = "start"
+    # The speaker paused long enough that the utterance may be over: work on it can start early (speculation).
+    PAUSE = "pause"
+    # Speech came back after a PAUSE: whatever was started early is out of date.
+    RESUME = "resume"
     END = "end"
 
 
 @dataclass
 class Endpointer:
     """Speech starts after `min_speech_seconds` of speech in a row; the utterance ends after `silence_seconds` of
-    silence, or when it reaches `max_utterance_seconds`. Feed it steps; it answers with a boundary or None."""
+    silence, or when it reaches `max_utterance_seconds`. With `pause_seconds`, a PAUSE comes after that much
+    silence (before END), and a RESUME if speech comes back. Feed it steps; it answers with a boundary or None."""
 
     min_speech_seconds: float = 0.15
     silence_seconds: float = 0.6
     max_utterance_seconds: float = 15.0
+    pause_seconds: float | None = None
     in_speech: bool = False
+    _paused: bool = False
     _speech_run: float = 0.0
     _silence_run: float = 0.0
     _utterance: float = 0.0
@@ -38,8 +45,15 @@ class Endpointer:
         if self._silence_run >= self.silence_seconds or self._utterance >= self.max_utterance_seconds:
             self.reset()
             return Boundary.END
+        if self._paused and is_speech:
+            self._paused = False
+            return Boundary.RESUME
+        if not self._paused and self.pause_seconds is not None and self._silence_run >= self.pause_seconds:
+            self._paused = True
+            return Boundary.PAUSE
         return None
 
     def reset(self) -> None:
+        self._paused = False
         self.in_speech = False
         self._speech_run = self._silence_run = self._utterance = 0.0

@@ -17,7 +17,7 @@ from jarvis.vad.base import SpeechDetector
 
 @dataclass(frozen=True)
 class Heard:
-    """A boundary found in the stream; an END carries the whole utterance."""
+    """A boundary found in the stream; an END carries the whole utterance, a PAUSE the utterance so far."""
 
     boundary: Boundary
     audio: NDArray[np.int16] | None = None
@@ -61,6 +61,10 @@ class Listener:
                 self._utterance[:0] = list(self._pre_roll)
                 self._pre_roll.clear()
                 heard.append(Heard(Boundary.START))
+            elif boundary is Boundary.PAUSE:
+                heard.append(Heard(Boundary.PAUSE, np.concatenate(self._utterance)))
+            elif boundary is Boundary.RESUME:
+                heard.append(Heard(Boundary.RESUME))
             elif boundary is Boundary.END:
                 heard.append(Heard(Boundary.END, np.concatenate(self._utterance)))
                 self._utterance = []
