@@ -10,57 +10,27 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from jarvis.config import Settings, load_settings
+from jarvis.bench.cli import bench_app
+from jarvis.cli_common import (
+    ConfigOption,
+    TokenOption,
+    UrlOption,
+    byte_progress,
+    console,
+    err,
+    fail,
+    settings_or_exit,
+)
+from jarvis.config import Settings
 from jarvis.errors import JarvisError
 
 app = typer.Typer(help="Jarvis, l'assistant vocal privé de la maison.", no_args_is_help=True)
 token_app = typer.Typer(help="Gérer les jetons d'accès à l'API.", no_args_is_help=True)
-bench_app = typer.Typer(help="Mesurer la vitesse (résultats JSON).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
-console = Console()
-err = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Fichier YAML de réglages (sinon JARVIS_CONFIG_FILE).")
-]
-UrlOption = Annotated[str | None, typer.Option("--url", help="Adresse du serveur (défaut : réglages server.*).")]
-TokenOption = Annotated[
-    str | None,
-    typer.Option("--token", help="Jeton d'API (défaut : JARVIS_TOKEN, sinon le jeton local du CLI)."),
-]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]Erreur :[/] {escape(message)}")
-    return typer.Exit(code)
-
-
-def settings_or_exit(config: Path | None, **overrides: Any) -> Settings:
-    try:
-        settings = load_settings(config, **overrides)
-    except JarvisError as exc:
-        raise fail(exc.message, 2) from exc
-    from jarvis.logging import configure_logging
-
-    configure_logging(settings.log)
-    return settings
-
-
-def byte_progress() -> Progress:
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-    )
 
 
 @app.command()
@@ -375,81 +345,6 @@ def token_revoke(name: Annotated[str, typer.Argument(help="Nom ou id du jeton.")
     except JarvisError as exc:
         raise fail(exc.message) from exc
     console.print(f"Jeton « {name} » révoqué.")
-
-
-@bench_app.command("llm")
-def bench_llm(
-    config: ConfigOption = None,
-    runs: Annotated[int, typer.Option(min=1, help="Mesures par indicateur (médiane).")] = 5,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
-) -> None:
-    """Temps jusqu'au premier jeton (à froid, à chaud) et débit via Jarvis comparé à llama-cpp-python brut."""
-    import json
-    import time
-
-    from jarvis.bench.llm import run_llm_bench
-
-    settings = settings_or_exit(config)
-    with console.status("Mesure…") as status:
-        try:
-            results = asyncio.run(run_llm_bench(settings, runs, lambda step: status.update(f"Mesure : {step}")))
-        except (JarvisError, ValueError) as exc:
-            raise fail(getattr(exc, "message", str(exc))) from exc
-    output = output or Path("bench/results") / f"llm-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    table = Table("Indicateur", "Médiane", "Min", "Max", title=f"jarvis bench llm ({runs} mesures)")
-    for key, value in results.items():
-        if isinstance(value, dict) and "median" in value:
-            table.add_row(key, str(value["median"]), str(value["min"]), str(value["max"]))
-    table.add_row("throughput_ratio", str(results["throughput_ratio"]), "", "")
-    console.print(table)
-    console.print(f"Résultats : {output}")
-
-
-@bench_app.command("voice")
-def bench_voice(
-    config: ConfigOption = None,
-    corpus: Annotated[
-        Path | None,
-        typer.Option(
-            "--corpus",
-            help="Dossier avec manifest.tsv (défaut : JARVIS_SPEECH_DIR ou ../shared/speech).",
-            file_okay=False,
-        ),
-    ] = None,
-    language: Annotated[str, typer.Option("--language", "-l", help="Langue des enregistrements à prendre.")] = "fr",
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Au plus ce nombre d'enregistrements.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
-) -> None:
-    """Enregistrements réels à travers la chaîne vocale, comparée à une chaîne naïve séquentielle."""
-    import json
-    import time
-
-    from jarvis.bench.voice import default_corpus, run_voice_bench
-
-    settings = settings_or_exit(config)
-    corpus = corpus or default_corpus() or Path("../shared/speech")
-    if not (corpus / "manifest.tsv").is_file():
-        raise fail(f"{corpus / 'manifest.tsv'} introuvable : indiquez le corpus avec --corpus DOSSIER.", 2)
-    with console.status("Mesure…") as status:
-        try:
-            results = asyncio.run(
-                run_voice_bench(settings, corpus, language, limit, lambda step: status.update(f"Mesure : {step}"))
-            )
-        except (JarvisError, ValueError) as exc:
-            raise fail(getattr(exc, "message", str(exc))) from exc
-    output = output or Path("bench/results") / f"voice-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    table = Table("Indicateur", "p50", "p90", title=f"jarvis bench voice ({results['utterances']} énoncés)")
-    for key, value in results.items():
-        if isinstance(value, dict) and "p50" in value:
-            table.add_row(key, str(value["p50"]), str(value["p90"]))
-    for key in ("wer", "wer_raw_faster_whisper", "speedup_vs_naive"):
-        table.add_row(key, str(results[key]), "")
-    console.print(table)
-    console.print(f"Résultats : {output}")
 
 
 def main() -> None:

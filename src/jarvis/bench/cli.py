@@ -1,0 +1,89 @@
+"""`jarvis bench …`: the benchmark commands (results as JSON in bench/results/ and a table)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from jarvis.cli_common import ConfigOption, console, fail, settings_or_exit
+from jarvis.errors import JarvisError
+
+bench_app = typer.Typer(help="Mesurer la vitesse (résultats JSON).", no_args_is_help=True)
+
+
+def _write(results: dict[str, Any], output: Path | None, name: str) -> Path:
+    output = output or Path("bench/results") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    return output
+
+
+@bench_app.command("llm")
+def bench_llm(
+    config: ConfigOption = None,
+    runs: Annotated[int, typer.Option(min=1, help="Mesures par indicateur (médiane).")] = 5,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
+) -> None:
+    """Temps jusqu'au premier jeton (à froid, à chaud) et débit via Jarvis comparé à llama-cpp-python brut."""
+    from jarvis.bench.llm import run_llm_bench
+
+    settings = settings_or_exit(config)
+    with console.status("Mesure…") as status:
+        try:
+            results = asyncio.run(run_llm_bench(settings, runs, lambda step: status.update(f"Mesure : {step}")))
+        except (JarvisError, ValueError) as exc:
+            raise fail(getattr(exc, "message", str(exc))) from exc
+    output = _write(results, output, "llm")
+    table = Table("Indicateur", "Médiane", "Min", "Max", title=f"jarvis bench llm ({runs} mesures)")
+    for key, value in results.items():
+        if isinstance(value, dict) and "median" in value:
+            table.add_row(key, str(value["median"]), str(value["min"]), str(value["max"]))
+    table.add_row("throughput_ratio", str(results["throughput_ratio"]), "", "")
+    console.print(table)
+    console.print(f"Résultats : {output}")
+
+
+@bench_app.command("voice")
+def bench_voice(
+    config: ConfigOption = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--corpus",
+            help="Dossier avec manifest.tsv (défaut : JARVIS_SPEECH_DIR ou ../shared/speech).",
+            file_okay=False,
+        ),
+    ] = None,
+    language: Annotated[str, typer.Option("--language", "-l", help="Langue des enregistrements à prendre.")] = "fr",
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Au plus ce nombre d'enregistrements.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
+) -> None:
+    """Enregistrements réels à travers la chaîne vocale, comparée à une chaîne naïve séquentielle."""
+    from jarvis.bench.voice import default_corpus, run_voice_bench
+
+    settings = settings_or_exit(config)
+    corpus = corpus or default_corpus() or Path("../shared/speech")
+    if not (corpus / "manifest.tsv").is_file():
+        raise fail(f"{corpus / 'manifest.tsv'} introuvable : indiquez le corpus avec --corpus DOSSIER.", 2)
+    with console.status("Mesure…") as status:
+        try:
+            results = asyncio.run(
+                run_voice_bench(settings, corpus, language, limit, lambda step: status.update(f"Mesure : {step}"))
+            )
+        except (JarvisError, ValueError) as exc:
+            raise fail(getattr(exc, "message", str(exc))) from exc
+    output = _write(results, output, "voice")
+    table = Table("Indicateur", "p50", "p90", title=f"jarvis bench voice ({results['utterances']} énoncés)")
+    for key, value in results.items():
+        if isinstance(value, dict) and "p50" in value:
+            table.add_row(key, str(value["p50"]), str(value["p90"]))
+    for key in ("wer", "wer_raw_faster_whisper", "speedup_vs_naive"):
+        table.add_row(key, str(results[key]), "")
+    console.print(table)
+    console.print(f"Résultats : {output}")
