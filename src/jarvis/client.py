@@ -72,6 +72,13 @@ class ApiClient:
     token: str
     timeout_seconds: float = 180.0
 
+    def _unreachable(self) -> JarvisError:
+        return JarvisError(
+            f"Le serveur Jarvis ne répond pas sur {self.url}. "
+            "Lancez « jarvis serve » (ou « make run ») puis réessayez.",
+            code="server-unreachable",
+        )
+
     def _client(self) -> httpx.Client:
         return httpx.Client(
             base_url=self.url,
@@ -91,11 +98,7 @@ class ApiClient:
                     if line.startswith("data: "):
                         yield json.loads(line[6:])
         except httpx.ConnectError as exc:
-            raise JarvisError(
-                f"Le serveur Jarvis ne répond pas sur {self.url}. Lancez « jarvis serve » (ou « make run ») "
-                "puis réessayez.",
-                code="server-unreachable",
-            ) from exc
+            raise self._unreachable() from exc
         except httpx.TimeoutException as exc:
             raise JarvisError(f"Le serveur {self.url} n'a pas répondu à temps.", code="server-timeout") from exc
 
@@ -111,11 +114,7 @@ class ApiClient:
                     headers={"Content-Type": "application/octet-stream"},
                 )
         except httpx.ConnectError as exc:
-            raise JarvisError(
-                f"Le serveur Jarvis ne répond pas sur {self.url}. Lancez « jarvis serve » (ou « make run ») "
-                "puis réessayez.",
-                code="server-unreachable",
-            ) from exc
+            raise self._unreachable() from exc
         if response.status_code >= 400:
             raise _api_error(response)
         return response

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from num2words import num2words  # type: ignore[import-untyped]
 
+from jarvis.brain.prompt import MONTHS_FR
+
 # Between a number and its unit: nothing, a space, a no-break space or a narrow no-break space.
 _SEP = "[ \u00a0\u202f]?"
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -14,20 +16,6 @@ _UPPER = "A-ZÀ-ÖØ-Þ"
 _NUM = r"(?<![\w.,])(?P<sign>[-−+](?=\d))?(?P<int>\d++)(?:[.,](?P<frac>\d++))?+"
 _END = r"(?![\w'’/²³])"
 
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 
 # symbol -> (singular, plural, feminine)
 _UNITS: dict[str, tuple[str, str, bool]] = {
@@ -155,7 +143,7 @@ def _date(m: re.Match[str]) -> str:
     if not (1 <= day <= 31 and 1 <= month <= 12):
         return m.group(0)
     day_words = "premier" if day == 1 else _cardinal(str(day))
-    return f"{day_words} {_MONTHS[month - 1]} {_cardinal(year.lstrip('0') or '0')}"
+    return f"{day_words} {MONTHS_FR[month - 1]} {_cardinal(year.lstrip('0') or '0')}"
 
 
 def _clock(hours: int, minutes: int) -> str:
