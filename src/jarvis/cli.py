@@ -16,6 +16,7 @@ from rich.table import Table
 from jarvis.bench.cli import bench_app
 from jarvis.cli_common import (
     ConfigOption,
+    ConversationOption,
     TokenOption,
     UrlOption,
     byte_progress,
@@ -146,7 +147,7 @@ def ask(
     config: ConfigOption = None,
     url: UrlOption = None,
     token: TokenOption = None,
-    conversation: Annotated[str | None, typer.Option("--conversation", help="Poursuivre cette conversation.")] = None,
+    conversation: ConversationOption = None,
 ) -> None:
     """Poser une question à Jarvis et afficher la réponse au fil de l'eau."""
     settings = settings_or_exit(config)
@@ -163,7 +164,7 @@ def chat(
     config: ConfigOption = None,
     url: UrlOption = None,
     token: TokenOption = None,
-    conversation: Annotated[str | None, typer.Option("--conversation", help="Poursuivre cette conversation.")] = None,
+    conversation: ConversationOption = None,
 ) -> None:
     """Discuter avec Jarvis dans le terminal (Ctrl-D ou /quit pour sortir)."""
     settings = settings_or_exit(config)
@@ -272,7 +273,7 @@ def talk(
     config: ConfigOption = None,
     url: UrlOption = None,
     token: TokenOption = None,
-    conversation: Annotated[str | None, typer.Option("--conversation", help="Poursuivre cette conversation.")] = None,
+    conversation: ConversationOption = None,
 ) -> None:
     """Un tour de parole complet depuis un fichier : transcription, réponse, voix (via le serveur)."""
     from urllib.parse import unquote

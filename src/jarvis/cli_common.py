@@ -19,6 +19,7 @@ err = Console(stderr=True)
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="Fichier YAML de réglages (sinon JARVIS_CONFIG_FILE).")
 ]
+ConversationOption = Annotated[str | None, typer.Option("--conversation", help="Poursuivre cette conversation.")]
 UrlOption = Annotated[str | None, typer.Option("--url", help="Adresse du serveur (défaut : réglages server.*).")]
 TokenOption = Annotated[
     str | None,

@@ -9,14 +9,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from jarvis.audio.formats import SAMPLE_RATE, pcm_to_canonical
+from jarvis.audio.formats import MAX_PCM_CHANNELS, MAX_PCM_RATE, MIN_PCM_RATE, PCM_DTYPES, SAMPLE_RATE, pcm_to_canonical
 from jarvis.config import VadSettings
 from jarvis.errors import AudioError
 from jarvis.pipeline.endpointing import Endpointer
 from jarvis.pipeline.listener import Heard, Listener
 from jarvis.vad.silero import SileroDetector
-
-WIDTHS = (1, 2, 4)
 
 
 @dataclass
@@ -41,11 +39,11 @@ class AudioInput:
         conversation_id = frame.get("conversation_id")
         valid = (
             type(rate) is int  # not bool, not float
-            and 8000 <= rate <= 192_000
+            and MIN_PCM_RATE <= rate <= MAX_PCM_RATE
             and type(channels) is int
-            and 1 <= channels <= 8
+            and 1 <= channels <= MAX_PCM_CHANNELS
             and type(width) is int
-            and width in WIDTHS
+            and width in PCM_DTYPES
             and mode in ("vad", "push-to-talk")
             and (conversation_id is None or isinstance(conversation_id, str))
         )

@@ -160,7 +160,3 @@ def encode_wav(samples: Int16Audio, rate: int = SAMPLE_RATE) -> bytes:
 def to_float32(samples: Int16Audio) -> NDArray[np.float32]:
     """int16 samples scaled to float32 in [-1, 1), the input Whisper expects."""
     return (samples.astype(np.float32) / 32768.0).astype(np.float32)
-
-
-def duration_seconds(samples: Int16Audio, rate: int = SAMPLE_RATE) -> float:
-    return samples.size / rate
