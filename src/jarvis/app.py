@@ -17,6 +17,7 @@ from jarvis.api.openai_audio import router as openai_audio_router
 from jarvis.api.routes.chat import router as chat_router
 from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
+from jarvis.api.routes.memories import router as memories_router
 from jarvis.api.routes.voice import router as voice_router
 from jarvis.api.ws import router as ws_router
 from jarvis.config import Settings
@@ -46,7 +47,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    routers = (health_router, chat_router, conversations_router, voice_router, openai_router, openai_audio_router)
+    routers = (
+        health_router,
+        chat_router,
+        conversations_router,
+        memories_router,
+        voice_router,
+        openai_router,
+        openai_audio_router,
+    )
     for router in (*routers, ws_router):
         app.include_router(router)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
@@ -65,7 +74,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.server.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -137,6 +137,19 @@ class StoreSettings(BaseModel):
     url: str | None = None
 
 
+class MemorySettings(BaseModel):
+    enabled: bool = True
+    # Learn durable facts from conversation with the LLM, in the background after each turn.
+    learn: bool = True
+    # At most this many memories go into a prompt, and only those scoring at least min_score (0-1).
+    recall_limit: int = Field(3, ge=0, le=20)
+    min_score: float = Field(0.25, ge=0, le=1)
+    # Retention class of memories made by "souviens-toi que …".
+    default_retention: Literal["permanent", "important", "normal", "temporary", "auto_delete"] = "normal"
+    # How often expired memories are deleted.
+    retention_check_seconds: float = Field(3600.0, gt=0)
+
+
 class ChatSettings(BaseModel):
     language: str = Field("fr", pattern=r"^[a-z]{2}$")
     timezone: str | None = None
@@ -175,6 +188,7 @@ class Settings(BaseSettings):
     tts: TtsSettings = Field(default_factory=TtsSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @classmethod

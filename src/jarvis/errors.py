@@ -68,6 +68,13 @@ class LlmTimeoutError(LlmUnavailableError):
     status = 504
 
 
+class LlmPreemptedError(LlmError):
+    """Background work gave the model to a user request; it may be tried again later."""
+
+    code = "llm-preempted"
+    status = 503
+
+
 class CancelledRunError(JarvisError):
     code = "cancelled"
     status = 499

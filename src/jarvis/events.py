@@ -22,6 +22,8 @@ class Timings(BaseModel):
     # From the start of the run (for speech: the end of the user's utterance) to the first reply audio byte.
     first_audio_seconds: float | None = None
     tts_seconds: float | None = None
+    # How the reply was made: "llm", or "memory" (a direct memory command answered without the LLM).
+    route: str | None = None
 
 
 class RunStart(BaseModel):

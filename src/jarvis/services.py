@@ -17,6 +17,10 @@ from jarvis.config import Settings
 from jarvis.errors import JarvisError
 from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
+from jarvis.memory.embedder import E5Embedder
+from jarvis.memory.extraction import MemoryLearner
+from jarvis.memory.items import MemoryRepository
+from jarvis.memory.service import MemoryService
 from jarvis.metrics import Metrics
 from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
 from jarvis.pipeline.chat import ChatPipeline
@@ -110,6 +114,8 @@ class Services:
     pipeline: ChatPipeline
     params: GenerationParams
     speech: SpeechService
+    memory: MemoryService | None = None
+    learner: MemoryLearner | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def start_loading(self) -> None:
@@ -122,6 +128,12 @@ class Services:
         task.add_done_callback(self.background.discard)
 
     async def _load(self) -> None:
+        if self.memory is not None:
+            self._spawn(self.memory.run_retention(self.settings.memory.retention_check_seconds))
+            try:
+                await self.memory.embedder.load()
+            except JarvisError as exc:
+                log.error("memory-load-failed", code=exc.code, error=exc.message)
         try:
             await self.engine.load()
         except JarvisError as exc:
@@ -140,6 +152,8 @@ class Services:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
         await self.pipeline.close()
+        if self.learner is not None:
+            await self.learner.close()
         await self.llm.close()
         await self.engine.close()
         await self.speech.stt.close()
@@ -187,7 +201,26 @@ async def build_services(
         tts_timeout_seconds=settings.tts.timeout_seconds,
     )
     conversations = ConversationRepository(db)
-    pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech)
+    memory, learner = None, None
+    if settings.memory.enabled:
+        memory = MemoryService(
+            MemoryRepository(db),
+            E5Embedder(),
+            language=settings.chat.language,
+            recall_limit=settings.memory.recall_limit,
+            min_score=settings.memory.min_score,
+            default_retention=settings.memory.default_retention,
+        )
+        await memory.start()
+        memory.on_profile_change(prompts.set_profile)
+    pipeline = ChatPipeline(
+        conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech, memory=memory
+    )
+    if memory is not None and settings.memory.learn:
+        learner = MemoryLearner(
+            memory, llm, prompts, params, rewarm=lambda: llm.warm(prompts.build_prefix(pipeline.last_history))
+        )
+        pipeline.learner = learner
     return Services(
         settings=settings,
         speech=speech,
@@ -198,6 +231,8 @@ async def build_services(
         prompts=prompts,
         conversations=conversations,
         tokens=TokenRepository(db),
+        memory=memory,
+        learner=learner,
         pipeline=pipeline,
         params=params,
     )

@@ -10,7 +10,8 @@ from jarvis.api.errors import error_response
 from jarvis.i18n import t
 from jarvis.metrics import Metrics
 
-AUDIO_PREFIXES = ("/api/voice/", "/v1/audio/")
+# Uploads that may be larger than other requests: audio, and memory imports.
+LARGE_UPLOAD_PREFIXES = ("/api/voice/", "/v1/audio/", "/api/memories/import")
 
 
 class BodyLimitMiddleware:
@@ -26,7 +27,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_audio_bytes if scope["path"].startswith(AUDIO_PREFIXES) else self.max_body_bytes
+        limit = self.max_audio_bytes if scope["path"].startswith(LARGE_UPLOAD_PREFIXES) else self.max_body_bytes
         too_large = error_response("body-too-large", t("body-too-large", limit=limit), 413)
         declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None:

@@ -115,6 +115,8 @@ class Session:
             return
         for item in heard:
             if item.boundary is Boundary.START:
+                # The user's turn is coming: background work (memory learning) gives the model back now.
+                self.services.llm.preempt_background()
                 await self.send(VadStart())
                 if self.running and self.run is not None:
                     self.run.cancel()  # barge-in: the user speaks over Jarvis

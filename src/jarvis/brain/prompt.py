@@ -4,7 +4,7 @@ everything that changes (date and time) goes right before the newest user messag
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,29 @@ PERSONA = {
 TOOLS_HINT = {
     "fr": " Quand un des outils fournis permet de répondre ou d'agir, appelle-le au lieu de répondre de mémoire.",
     "en": " When one of the provided tools can answer or act, call it instead of answering from memory.",
+}
+
+PROFILE_LABELS = {
+    "fr": {
+        "header": "Ce que tu sais du foyer (profil) :",
+        "name": "Prénom de l'utilisateur",
+        "city": "Ville",
+        "household": "Foyer",
+        "preferences": "Préférences",
+        "notes": "Notes",
+    },
+    "en": {
+        "header": "What you know about the household (profile):",
+        "name": "User's name",
+        "city": "City",
+        "household": "Household",
+        "preferences": "Preferences",
+        "notes": "Notes",
+    },
+}
+MEMORIES_HEADER = {
+    "fr": "Ce que tu sais de l'utilisateur (sers-t'en seulement si cela aide à répondre ; parle-lui en le vouvoyant) :",
+    "en": 'What you know about the user (use it only if it helps to answer; speak to them as "you"):',
 }
 
 # Also used by the French text normaliser of speech synthesis.
@@ -92,10 +115,29 @@ class PromptBuilder:
     timezone: ZoneInfo | None
     history_tokens: int
     clock: Callable[[], datetime] = datetime.now
+    # The household profile; part of the constant system prompt (it changes rarely).
+    profile: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.language if self.language in PERSONA else "fr"
 
     @property
     def system_prompt(self) -> str:
-        return PERSONA.get(self.language, PERSONA["fr"])
+        persona = PERSONA[self.lang]
+        if not self.profile:
+            return persona
+        labels = PROFILE_LABELS[self.lang]
+        sep = " : " if self.lang == "fr" else ": "
+        lines = [f"- {labels.get(key, key)}{sep}{value}" for key, value in self.profile.items()]
+        return "\n".join([persona, "", labels["header"], *lines])
+
+    def set_profile(self, profile: dict[str, str]) -> None:
+        self.profile = dict(profile)
+
+    def memories_context(self, memories: Sequence[str]) -> ChatMessage:
+        lines = "\n".join(f"- {text}" for text in memories)
+        return {"role": "system", "content": f"{MEMORIES_HEADER[self.lang]}\n{lines}"}
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone) if self.timezone is not None else moment.astimezone()
@@ -106,9 +148,18 @@ class PromptBuilder:
     def context(self, moment: datetime) -> ChatMessage:
         return {"role": "system", "content": describe_now(self.local(moment), self.language)}
 
-    def build(self, history: Sequence[Said], user_text: str, at: datetime | None = None) -> list[ChatMessage]:
-        """System prompt, the most recent history that fits the budget, the date and time, the new message."""
-        return [*self.build_prefix(history, at), {"role": "user", "content": user_text}]
+    def build(
+        self,
+        history: Sequence[Said],
+        user_text: str,
+        at: datetime | None = None,
+        memories: Sequence[str] = (),
+    ) -> list[ChatMessage]:
+        """System prompt, the most recent history that fits the budget, the date and time, the memories relevant
+        to this message (they sit after the cached prefix, so recalling them costs only their own tokens), the new
+        message."""
+        recalled = [self.memories_context(memories)] if memories else []
+        return [*self.build_prefix(history, at), *recalled, {"role": "user", "content": user_text}]
 
     def build_prefix(self, history: Sequence[Said], at: datetime | None = None) -> list[ChatMessage]:
         """Everything before the new user message (what can be evaluated before the user speaks).

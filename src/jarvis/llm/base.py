@@ -25,6 +25,11 @@ class GenerationParams:
     temperature: float
     repeat_penalty: float = 1.0
     stop: tuple[str, ...] = ()
+    # Constrain the reply to JSON matching this schema (llama.cpp grammar; `response_format` on remote servers).
+    json_schema: dict[str, Any] | None = None
+    # Background work (e.g. memory extraction): the prompt is evaluated in small slices so that a user's request
+    # can take the model over quickly.
+    background: bool = False
 
 
 @dataclass

@@ -4,10 +4,11 @@ model's own chat template (so tool calls use the format the model was trained on
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ CHATML_STOPS = ("<|im_end|>", "<|endoftext|>")
 NEXT_MESSAGE = "\u2063jarvis-next-message\u2063"
 # Warming evaluates in slices so that a real request interrupts it within one slice.
 WARM_SLICE_TOKENS = 32
+# Background work gives the model back faster still: a slice this small takes about 0.1 s on 2 cores.
+BACKGROUND_SLICE_TOKENS = 8
 
 
 def _raise_exception(message: str) -> None:
@@ -87,6 +90,7 @@ class LlamaCppEngine:
         # Bumped by every real generation (and at close): a warm-up started before gives way at its next slice.
         self._epoch = 0
         self._error: str | None = None
+        self._grammars: dict[str, Any] = {}
 
     @property
     def model_id(self) -> str:
@@ -161,24 +165,40 @@ class LlamaCppEngine:
 
     def _warm_sync(self, tokens: list[int], epoch: int) -> int:
         with self._context_lock:
-            llm = self._llm
-            if llm is None or self._epoch != epoch:
+            if self._llm is None or self._epoch != epoch:
                 return 0
-            cached = llm.longest_token_prefix(llm._input_ids.tolist(), tokens)
-            # Keep one token to evaluate, so that logits are fresh if the prefix is the whole prompt.
-            cached = min(cached, len(tokens) - 1)
-            if cached <= 0:
-                llm.reset()
-                cached = 0
-            llm.n_tokens = cached
-            evaluated = 0
-            for start in range(cached, len(tokens), WARM_SLICE_TOKENS):
-                if self._epoch != epoch:
-                    break
-                piece = tokens[start : start + WARM_SLICE_TOKENS]
-                llm.eval(piece)
-                evaluated += len(piece)
-            return evaluated
+            return self._prefill_locked(tokens, lambda: self._epoch != epoch)
+
+    def _prefill_locked(
+        self, tokens: list[int], interrupted: Callable[[], bool], slice_tokens: int = WARM_SLICE_TOKENS
+    ) -> int:
+        """Evaluate `tokens` into the cache in slices, reusing the cached prefix; stops early when `interrupted()`.
+        The caller holds the context lock."""
+        llm = self._llm
+        cached = llm.longest_token_prefix(llm._input_ids.tolist(), tokens)
+        # Keep one token to evaluate, so that logits are fresh if the prefix is the whole prompt.
+        cached = min(cached, len(tokens) - 1)
+        if cached <= 0:
+            llm.reset()
+            cached = 0
+        llm.n_tokens = cached
+        evaluated = 0
+        for start in range(cached, len(tokens), slice_tokens):
+            if interrupted():
+                break
+            piece = tokens[start : start + slice_tokens]
+            llm.eval(piece)
+            evaluated += len(piece)
+        return evaluated
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        from llama_cpp.llama_grammar import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        grammar = self._grammars.get(key)
+        if grammar is None:
+            grammar = self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return grammar
 
     def _completion(self, tokens: list[int], params: GenerationParams) -> Iterator[dict[str, Any]]:
         return iter(
@@ -188,6 +208,7 @@ class LlamaCppEngine:
                 temperature=params.temperature,
                 repeat_penalty=params.repeat_penalty,
                 stop=list(CHATML_STOPS + params.stop),
+                grammar=self._grammar(params.json_schema) if params.json_schema is not None else None,
                 stream=True,
             )
         )
@@ -203,7 +224,7 @@ class LlamaCppEngine:
                 code="llm-context-exceeded",
                 status=422,
             )
-        params = GenerationParams(min(params.max_tokens, room), params.temperature, params.repeat_penalty, params.stop)
+        params = dataclasses.replace(params, max_tokens=min(params.max_tokens, room))
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         stop = threading.Event()
@@ -223,6 +244,11 @@ class LlamaCppEngine:
                 stream = None
                 try:
                     cached[0] = self._llm.longest_token_prefix(self._llm._input_ids.tolist(), tokens)
+                    if params.background:
+                        self._prefill_locked(tokens, stop.is_set, BACKGROUND_SLICE_TOKENS)
+                    if stop.is_set():
+                        post("end", None)
+                        return
                     stream = self._completion(tokens, params)
                     for out in stream:
                         if stop.is_set():

@@ -85,6 +85,11 @@ class OpenAICompatEngine:
         }
         if params.stop:
             request["stop"] = list(params.stop)
+        if params.json_schema is not None:
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": params.json_schema, "strict": True},
+            }
         if tools:
             request["tools"] = tools
         partial_calls: dict[int, dict[str, str]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import time
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from jarvis.errors import JarvisError, LlmBusyError, LlmError, LlmTimeoutError
+from jarvis.errors import JarvisError, LlmBusyError, LlmError, LlmPreemptedError, LlmTimeoutError
 from jarvis.i18n import t
 from jarvis.llm.base import ChatChunk, ChatEngine, ChatMessage, GenerationParams, ToolSpec
 from jarvis.metrics import Metrics
@@ -61,6 +62,12 @@ class LlmService:
         # Rough time one generation holds a slot, for Retry-After.
         self._recent_seconds = 5.0
         self._warming: set[asyncio.Task[None]] = set()
+        # Tasks running a background generation, and those a user request has taken the model from.
+        self._background: set[asyncio.Task[object]] = set()
+        self._preempted: set[asyncio.Task[object]] = set()
+        self._foreground = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @property
     def waiting(self) -> int:
@@ -104,24 +111,69 @@ class LlmService:
         per_slot = (self._waiting + 1) / max(1, self.engine.concurrency)
         return max(1, math.ceil(per_slot * self._recent_seconds))
 
+    def preempt_background(self) -> None:
+        """Take the model back from background work now (e.g. when the user starts speaking)."""
+        self._preempt_background()
+
+    def _preempt_background(self) -> None:
+        for task in list(self._background):
+            if task not in self._preempted:
+                self._preempted.add(task)
+                task.cancel()
+
     @asynccontextmanager
-    async def _slot(self) -> AsyncIterator[None]:
+    async def _slot(self, background: bool = False) -> AsyncIterator[None]:
         self.check_capacity()
-        self._waiting += 1
-        self.metrics.llm_queue_depth.set(self._waiting)
+        if not background:
+            self._foreground += 1
+            self._idle.clear()
+            self._preempt_background()
         try:
-            await self._slots.acquire()
-        finally:
-            self._waiting -= 1
+            self._waiting += 1
             self.metrics.llm_queue_depth.set(self._waiting)
-        self._running += 1
-        self.metrics.llm_running.set(self._running)
-        try:
-            yield
-        finally:
-            self._running -= 1
+            try:
+                await self._slots.acquire()
+            finally:
+                self._waiting -= 1
+                self.metrics.llm_queue_depth.set(self._waiting)
+            self._running += 1
             self.metrics.llm_running.set(self._running)
-            self._slots.release()
+            try:
+                yield
+            finally:
+                self._running -= 1
+                self.metrics.llm_running.set(self._running)
+                self._slots.release()
+        finally:
+            if not background:
+                self._foreground -= 1
+                if not self._foreground:
+                    self._idle.set()
+
+    async def complete_in_background(
+        self, messages: list[ChatMessage], params: GenerationParams, quiet_seconds: float = 1.0
+    ) -> str:
+        """A whole reply for background work: starts once no user request has run for `quiet_seconds`, and gives
+        the model back to any user request that arrives (raising LlmPreemptedError; try again later)."""
+        task = asyncio.current_task()
+        assert task is not None
+        params = dataclasses.replace(params, background=True)
+        while True:
+            await self._idle.wait()
+            await asyncio.sleep(quiet_seconds)
+            if self._idle.is_set():
+                break
+        self._background.add(task)
+        try:
+            return "".join([chunk.text async for chunk in self.stream(messages, None, params)])
+        except asyncio.CancelledError:
+            if task in self._preempted:
+                task.uncancel()
+                raise LlmPreemptedError(t("llm-preempted")) from None
+            raise
+        finally:
+            self._background.discard(task)
+            self._preempted.discard(task)
 
     async def stream(
         self,
@@ -135,7 +187,7 @@ class LlmService:
         queued_at = time.perf_counter()
         try:
             await self.engine.load()  # idempotent; waits while the model is still loading
-            async with self._slot():
+            async with self._slot(params.background):
                 started = time.perf_counter()
                 stats.queue_seconds = started - queued_at
                 chunks = aiter(self.engine.chat(messages, tools, params))

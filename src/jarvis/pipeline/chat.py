@@ -20,6 +20,9 @@ from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, SttEnd,
 from jarvis.i18n import t
 from jarvis.llm.base import GenerationParams
 from jarvis.llm.service import GenerationStats, LlmService
+from jarvis.memory import commands as memory_commands
+from jarvis.memory.extraction import MemoryLearner, TurnToLearn
+from jarvis.memory.service import MemoryService
 from jarvis.metrics import Metrics
 from jarvis.pipeline.speaker import EmitAudio, Speaker
 from jarvis.pipeline.speech import SpeechService
@@ -70,6 +73,9 @@ class _Turn:
     reply: list[str] = field(default_factory=list)
     speaker: Speaker | None = None
     stt_seconds: float | None = None
+    user_message_id: str | None = None
+    # How the reply was made: "llm", or "memory" for a direct memory command.
+    route: str = "llm"
 
     def kept_reply(self, status: str) -> str:
         # A spoken reply cut short keeps only what the user actually received as audio.
@@ -88,8 +94,12 @@ class ChatPipeline:
         metrics: Metrics,
         max_message_chars: int,
         speech: SpeechService,
+        memory: MemoryService | None = None,
+        learner: MemoryLearner | None = None,
     ) -> None:
         self.speech = speech
+        self.memory = memory
+        self.learner = learner
         self.conversations = conversations
         self.llm = llm
         self.prompts = prompts
@@ -170,13 +180,13 @@ class ChatPipeline:
                     first_clause_min_chars=self.speech.first_clause_min_chars,
                     timeout_seconds=self.speech.tts_timeout_seconds,
                 )
-            messages = self.prompts.build(history, said.content, at=said.at)
-            async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
-                if chunk.text:
-                    turn.reply.append(chunk.text)
-                    if turn.speaker is not None:
-                        turn.speaker.feed(chunk.text)
-                    await emit(LlmDelta(run_id=prepared.run_id, text=chunk.text))
+            command = memory_commands.parse(said.content) if self.memory is not None else None
+            if command is not None and self.memory is not None:
+                turn.route = "memory"
+                reply = await self.memory.handle(command, prepared.conversation_id, turn.user_message_id)
+                await self._say(turn, reply, emit)
+            else:
+                await self._generate(turn, history, said, emit)
             if turn.speaker is not None:
                 await turn.speaker.finish()
         except asyncio.CancelledError:
@@ -193,11 +203,26 @@ class ChatPipeline:
             result = await self._finish(turn, "failed", emit, LlmError(t("internal-error", detail=exc)))
         else:
             result = await self._finish(turn, "complete", emit, None)
+            self._learn(history, said, turn)
         finally:
             if turn.speaker is not None:
                 await turn.speaker.cancel()
         self._warm_next_turn(history, said, turn)
         return result
+
+    async def _generate(self, turn: _Turn, history: list[Said], said: Said, emit: Emit) -> None:
+        """The LLM's reply, with the memories relevant to the message in the prompt."""
+        recalled = await self.memory.recall(said.content) if self.memory is not None else []
+        messages = self.prompts.build(history, said.content, at=said.at, memories=[m.text for m in recalled])
+        async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
+            if chunk.text:
+                await self._say(turn, chunk.text, emit)
+
+    async def _say(self, turn: _Turn, text: str, emit: Emit) -> None:
+        turn.reply.append(text)
+        if turn.speaker is not None:
+            turn.speaker.feed(text)
+        await emit(LlmDelta(run_id=turn.prepared.run_id, text=text))
 
     async def _finish_cancelled(self, turn: _Turn, emit: Emit) -> RunResult:
         if turn.speaker is not None:
@@ -209,6 +234,7 @@ class ChatPipeline:
         prepared = turn.prepared
         if prepared.audio is None:
             stored = await self.conversations.add_message(prepared.conversation_id, "user", prepared.text)
+            turn.user_message_id = stored.id
             await emit(
                 RunStart(run_id=prepared.run_id, conversation_id=prepared.conversation_id, user_message_id=stored.id)
             )
@@ -224,12 +250,20 @@ class ChatPipeline:
             await emit(SttNoSpeech(run_id=prepared.run_id))
             return None
         stored = await self.conversations.add_message(prepared.conversation_id, "user", transcript.text)
+        turn.user_message_id = stored.id
         await emit(
             SttEnd(
                 run_id=prepared.run_id, text=transcript.text, language=transcript.language, user_message_id=stored.id
             )
         )
         return Said("user", transcript.text, stored.created_at)
+
+    def _learn(self, history: list[Said], said: Said | None, turn: _Turn) -> None:
+        if self.learner is None or said is None or turn.route != "llm":
+            return
+        self.learner.after_turn(
+            TurnToLearn(history, said, turn.kept_reply("complete"), turn.prepared.conversation_id, turn.user_message_id)
+        )
 
     def _warm_next_turn(self, history: list[Said], said: Said | None, turn: _Turn) -> None:
         """While the user reads or listens, prepare the prompt prefix their next message will extend."""
@@ -251,11 +285,12 @@ class ChatPipeline:
     async def _finish(self, turn: _Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
         prepared, stats, speaker = turn.prepared, turn.stats, turn.speaker
         text = turn.kept_reply(status)
+        used_llm = turn.route == "llm"
         timings = Timings(
             stt_seconds=_round(turn.stt_seconds),
-            queue_seconds=round(stats.queue_seconds, 4),
+            queue_seconds=round(stats.queue_seconds, 4) if used_llm else None,
             llm_first_token_seconds=_round(stats.first_token_seconds),
-            llm_seconds=round(stats.total_seconds, 4),
+            llm_seconds=round(stats.total_seconds, 4) if used_llm else None,
             total_seconds=round(time.perf_counter() - turn.started, 4),
             prompt_tokens=stats.prompt_tokens,
             prompt_cached_tokens=stats.cached_tokens,
@@ -263,6 +298,7 @@ class ChatPipeline:
             tokens_per_second=_round(stats.tokens_per_second, 2),
             first_audio_seconds=_round(speaker.first_audio_seconds) if speaker else None,
             tts_seconds=_round(speaker.tts_seconds) if speaker else None,
+            route=turn.route,
         )
         if speaker is not None and speaker.first_audio_seconds is not None:
             self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -85,3 +85,40 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Memory(Base):
+    """A long-term memory item: what Jarvis knows about the people it lives with."""
+
+    __tablename__ = "memories"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    text: Mapped[str] = mapped_column(Text)
+    # fact | preference | event | note
+    kind: Mapped[str] = mapped_column(String(16))
+    # Who the memory is about ("" when it is about the person speaking to Jarvis).
+    subject: Mapped[str] = mapped_column(String(100), default="")
+    # permanent | important | normal | temporary | auto_delete
+    retention: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    # None for permanent items; otherwise updated_at + the retention period.
+    expires_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    source_conversation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), default=None
+    )
+    source_message_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # float32 little-endian vector of the embedding model named in embedding_model.
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    embedding_model: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ProfileEntry(Base):
+    """One field of the household profile (name, city, household, preferences, notes)."""
+
+    __tablename__ = "profile"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

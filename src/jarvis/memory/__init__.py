@@ -1,0 +1,1 @@
+"""Long-term memory: items with retention classes, hybrid recall, learning from conversation, the profile."""
