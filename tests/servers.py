@@ -57,6 +57,8 @@ def jarvis_env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str,
             **prepared_models_env(),
             "JARVIS_LLM__MAX_TOKENS": "48",
             "JARVIS_LLM__TEMPERATURE": "0",
+            # Learning from conversation runs the LLM in the background: only the memory tests turn it on.
+            "JARVIS_MEMORY__LEARN": "false",
             "JARVIS_LOG__JSON_FORMAT": "true",
             "HF_HUB_OFFLINE": "1",
         }

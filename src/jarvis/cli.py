@@ -25,6 +25,7 @@ from jarvis.cli_common import (
     fail,
     settings_or_exit,
 )
+from jarvis.cli_memory import memory_app, profile_app
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
 
@@ -32,6 +33,8 @@ app = typer.Typer(help="Jarvis, l'assistant vocal privé de la maison.", no_args
 token_app = typer.Typer(help="Gérer les jetons d'accès à l'API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
+app.add_typer(memory_app, name="memory")
+app.add_typer(profile_app, name="profile")
 
 
 @app.command()

@@ -86,6 +86,19 @@ class ApiClient:
             timeout=httpx.Timeout(self.timeout_seconds, connect=5.0),
         )
 
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One API call; an error answer becomes a JarvisError with the server's code and message."""
+        try:
+            with self._client() as client:
+                response = client.request(method, path, **kwargs)
+        except httpx.ConnectError as exc:
+            raise self._unreachable() from exc
+        except httpx.TimeoutException as exc:
+            raise JarvisError(f"Le serveur {self.url} n'a pas répondu à temps.", code="server-timeout") from exc
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return response
+
     def chat_stream(self, message: str, conversation_id: str | None) -> Iterator[dict[str, Any]]:
         """Yield the pipeline events of one turn; raises JarvisError with the server's code on failure."""
         body = {"message": message, "conversation_id": conversation_id, "stream": True}

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jarvis.api.deps import ServicesDep
 from jarvis.api.schemas import ErrorBody
@@ -82,6 +82,8 @@ class ImportResult(BaseModel):
 
 
 class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = None
     city: str | None = None
     household: str | None = None

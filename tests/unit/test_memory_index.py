@@ -1,0 +1,203 @@
+"""HybridIndex: put/replace/remove, growth, BM25 + cosine scoring, folding, weighting by importance and recency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from jarvis.memory.index import DIM, Entry, HybridIndex, fold, terms
+
+NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+
+
+def unit(*weights: tuple[int, float]) -> NDArray[np.float32]:
+    """A normalised vector with the given (axis, weight) components."""
+    vector = np.zeros(DIM, dtype=np.float32)
+    for axis, weight in weights:
+        vector[axis] = weight
+    norm = float(np.linalg.norm(vector))
+    assert norm > 0
+    return vector / norm
+
+
+def axis(i: int) -> NDArray[np.float32]:
+    return unit((i, 1.0))
+
+
+def entry(
+    memory_id: str,
+    text: str,
+    vector: NDArray[np.float32],
+    retention: str = "normal",
+    updated_at: datetime = NOW,
+) -> Entry:
+    return Entry(memory_id, text, vector, retention, updated_at)
+
+
+def ids(index: HybridIndex, query: str, vector: NDArray[np.float32], limit: int = 5) -> list[str]:
+    return [hit.id for hit in index.search(query, vector, NOW, limit=limit)]
+
+
+def test_fold_and_terms() -> None:
+    assert fold("Léa À L'École") == "lea a l'ecole"
+    # Stop words go, accents and plurals fold to the same stems.
+    assert terms("Les écoles") == terms("ecole") == ["ecol"]
+    assert terms("Léa aime les fraises") == terms("lea aime la fraise")
+    assert terms("L'utilisateur habite à Lyon.") == ["utilis", "habit", "lyon"]
+    assert terms("the cats", "en") == terms("cat", "en")
+
+
+def test_empty_index_finds_nothing() -> None:
+    index = HybridIndex()
+    assert len(index) == 0
+    assert index.search("Lyon", axis(0), NOW) == []
+
+
+def test_put_replace_remove() -> None:
+    index = HybridIndex()
+    index.put(entry("a", "L'utilisateur habite à Lyon.", axis(0)))
+    index.put(entry("b", "Sa fille s'appelle Léa.", axis(1)))
+    assert len(index) == 2
+    assert "a" in index and "b" in index and "c" not in index
+    assert ids(index, "Lyon", axis(0)) == ["a"]
+
+    # Replacing "a" drops its old words and vector.
+    index.put(entry("a", "L'utilisateur habite à Paris.", axis(2)))
+    assert len(index) == 2
+    assert ids(index, "Lyon", axis(0)) == []
+    assert ids(index, "Paris", axis(2)) == ["a"]
+
+    index.remove("a")
+    assert len(index) == 1
+    assert "a" not in index
+    assert ids(index, "Paris", axis(2)) == []
+    index.remove("a")  # removing twice is harmless
+    index.remove("never-there")
+    assert ids(index, "Léa", axis(1)) == ["b"]
+
+
+def test_removed_items_never_come_back() -> None:
+    index = HybridIndex()
+    index.put(entry("old", "Son chat s'appelle Minou.", axis(3)))
+    index.put(entry("keep", "Sa fille s'appelle Léa.", axis(1)))
+    index.remove("old")
+    # Its slot is reused by a different item: the old words and vector must not lead to the new item.
+    index.put(entry("new", "Le code du portail est 1234.", axis(4)))
+    assert ids(index, "chat Minou", axis(3)) == []
+    assert ids(index, "code portail", axis(4)) == ["new"]
+    for _ in range(3):
+        index.put(entry("other", "Son chien s'appelle Rex.", axis(5)))
+        index.remove("other")
+    assert ids(index, "chien Rex", axis(5)) == []
+    assert ids(index, "chat Minou", axis(3)) == []
+    assert len(index) == 2
+
+
+def test_growth_past_capacity_keeps_every_item() -> None:
+    index = HybridIndex(capacity=2)
+    for i in range(9):
+        index.put(entry(f"m{i}", f"Souvenir numéro mot{i}x.", axis(i), updated_at=NOW - timedelta(days=i)))
+    assert index.capacity >= 9
+    assert len(index) == 9
+    for i in range(9):
+        hits = index.search(f"mot{i}x", axis(i), NOW)
+        assert hits[0].id == f"m{i}"
+        assert hits[0].cosine == pytest.approx(1.0)
+    # Removals after growth still work.
+    index.remove("m0")
+    assert ids(index, "mot0x", axis(0)) == []
+
+
+def test_keyword_and_cosine_both_contribute() -> None:
+    index = HybridIndex()
+    query_vector = axis(0)
+    # Same meaning, no shared word.
+    index.put(entry("semantic", "Résidence principale dans le Rhône.", unit((0, 0.95), (1, 0.31))))
+    # Shared words, unrelated vector.
+    index.put(entry("keyword", "L'utilisateur habite à Lyon.", axis(2)))
+    # Both.
+    index.put(entry("both", "Lyon est la ville où il habite.", unit((0, 0.97), (3, 0.24))))
+    hits = index.search("habite Lyon", query_vector, NOW)
+    by_id = {hit.id: hit for hit in hits}
+    assert set(by_id) == {"semantic", "keyword", "both"}
+    assert hits[0].id == "both"
+    assert by_id["semantic"].keyword == 0.0
+    assert by_id["semantic"].cosine > 0.9
+    assert by_id["keyword"].keyword > 0.0
+    assert by_id["keyword"].cosine == pytest.approx(0.0)
+    assert by_id["both"].keyword > 0 and by_id["both"].cosine > 0.9
+    assert by_id["both"].score > max(by_id["semantic"].score, by_id["keyword"].score)
+
+
+def test_cosine_below_the_floor_counts_for_nothing() -> None:
+    index = HybridIndex()
+    # cos = 0.7 with the query: below COSINE_FLOOR, and no shared word.
+    index.put(entry("near", "Quelque chose d'autre.", unit((0, 0.7), (1, 0.714))))
+    assert ids(index, "Lyon", axis(0)) == []
+
+
+def test_accents_and_plurals_are_folded() -> None:
+    index = HybridIndex()
+    index.put(entry("lea", "Léa adore les fraises et les écoles.", axis(1)))
+    hits = index.search("lea fraise ecole", axis(50), NOW)
+    assert [hit.id for hit in hits] == ["lea"]
+    assert hits[0].keyword > 0
+
+
+def test_unrelated_items_are_left_out() -> None:
+    index = HybridIndex()
+    index.put(entry("city", "L'utilisateur habite à Lyon.", axis(0)))
+    index.put(entry("daughter", "Sa fille s'appelle Léa.", axis(1)))
+    index.put(entry("cat", "Son chat s'appelle Minou.", axis(2)))
+    hits = index.search("Dans quelle ville habite-t-il ?", unit((0, 0.96), (9, 0.28)), NOW)
+    assert [hit.id for hit in hits] == ["city"]
+    # Stop words alone never relate anything.
+    assert ids(index, "le la les de à", axis(40)) == []
+
+
+def test_limit() -> None:
+    index = HybridIndex()
+    for i in range(10):
+        index.put(entry(f"m{i}", f"Lyon fait {i}.", axis(i)))
+    hits = index.search("Lyon", axis(100), NOW, limit=3)
+    assert len(hits) == 3
+    assert all(hit.keyword > 0 for hit in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_importance_orders_equal_matches() -> None:
+    index = HybridIndex()
+    vector = axis(0)
+    text = "L'utilisateur habite à Lyon."
+    for retention in ("auto_delete", "temporary", "normal", "important"):
+        index.put(entry(retention, text, vector, retention))
+    hits = index.search("habite Lyon", vector, NOW)
+    assert [hit.id for hit in hits] == ["important", "normal", "temporary", "auto_delete"]
+    assert hits[0].score > hits[1].score > hits[2].score > hits[3].score
+
+
+def test_recency_orders_equal_matches() -> None:
+    index = HybridIndex()
+    vector = axis(0)
+    text = "L'utilisateur habite à Lyon."
+    index.put(entry("two-years", text, vector, updated_at=NOW - timedelta(days=730)))
+    index.put(entry("today", text, vector, updated_at=NOW))
+    index.put(entry("half-year", text, vector, updated_at=NOW - timedelta(days=180)))
+    hits = index.search("Lyon", vector, NOW)
+    assert [hit.id for hit in hits] == ["today", "half-year", "two-years"]
+    # Half-life of 180 days on the 20 % recency part.
+    assert hits[1].score / hits[0].score == pytest.approx(0.9, rel=1e-3)
+    # A future timestamp counts as now.
+    index.put(entry("future", text, vector, updated_at=NOW + timedelta(days=10)))
+    scores = {h.id: h.score for h in index.search("Lyon", vector, NOW)}
+    assert scores["future"] == pytest.approx(scores["today"])
+
+
+def test_relevance_beats_importance() -> None:
+    index = HybridIndex()
+    index.put(entry("weak", "Il fait beau à Lyon.", unit((0, 0.85), (1, 0.53)), "permanent"))
+    index.put(entry("strong", "L'utilisateur habite à Lyon.", axis(0), "auto_delete"))
+    assert ids(index, "habite Lyon", axis(0)) == ["strong", "weak"]
