@@ -76,11 +76,11 @@ def test_learns_from_conversation_updates_on_contradiction_and_forgets(learning_
     with learning_server.client() as client:
         chat(client, "J'habite à Paris depuis dix ans.")
         wait_for(
-            lambda: any("Paris" in m["text"] for m in memories(client)), 180, "the city is learned from conversation"
+            lambda: any("Paris" in m["text"] for m in memories(client)), 400, "the city is learned from conversation"
         )
         chat(client, "J'ai déménagé à Lyon le mois dernier.")
         wait_for(
-            lambda: any("Lyon" in m["text"] for m in memories(client)), 180, "the move is learned from conversation"
+            lambda: any("Lyon" in m["text"] for m in memories(client)), 400, "the move is learned from conversation"
         )
         texts = [m["text"] for m in memories(client)]
         assert not any("Paris" in text for text in texts), texts  # the move replaced the old city

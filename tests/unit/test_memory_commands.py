@@ -164,6 +164,12 @@ def test_dismissive_forget_with_a_tail_is_not_a_command() -> None:
     assert parse("Oublie ça, c'est pas grave.") is None
 
 
+@pytest.mark.xfail(strict=True, reason="bug: 'moi' passes the length check; handle() then stores « Lui. »")
+@pytest.mark.parametrize("text", ["Souviens-toi de moi.", "Rappelle-toi de moi !"])
+def test_remember_me_is_not_a_fact(text: str) -> None:
+    assert parse(text) is None
+
+
 # -- third person ---------------------------------------------------------------------------------------------
 
 FRENCH = [

@@ -87,3 +87,36 @@ def bench_voice(
         table.add_row(key, str(results[key]), "")
     console.print(table)
     console.print(f"Résultats : {output}")
+
+
+@bench_app.command("memory")
+def bench_memory(
+    sizes: Annotated[str, typer.Option(help="Tailles d'index, séparées par des virgules.")] = "1000,10000,100000",
+    queries: Annotated[int, typer.Option(min=10, help="Requêtes mesurées par taille.")] = 200,
+    ingest: Annotated[int, typer.Option(min=10, help="Souvenirs ajoutés pour mesurer l'ingestion.")] = 200,
+    base: Annotated[int, typer.Option(min=50, help="Souvenirs plongés réellement (les autres en dérivent).")] = 1000,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
+) -> None:
+    """Latence de rappel des souvenirs (p50/p95) à 1k, 10k, 100k éléments et débit d'ingestion."""
+    from jarvis.bench.memory import run_memory_bench
+
+    try:
+        parsed = tuple(int(s) for s in sizes.split(","))
+    except ValueError as exc:
+        raise fail(f"--sizes : des entiers séparés par des virgules, pas « {sizes} ».", 2) from exc
+    with console.status("Mesure…") as status:
+        try:
+            results = asyncio.run(
+                run_memory_bench(parsed, queries, ingest, base, lambda step: status.update(f"Mesure : {step}"))
+            )
+        except JarvisError as exc:
+            raise fail(exc.message) from exc
+    output = _write(results, output, "memory")
+    table = Table("Éléments", "Recherche p50 (ms)", "p95 (ms)", "Rappel complet p95 (ms)", title="jarvis bench memory")
+    for size, row in results["retrieval"].items():
+        table.add_row(size, str(row["search"]["p50_ms"]), str(row["search"]["p95_ms"]), str(row["recall_p95_ms"]))
+    console.print(table)
+    query = results["embedding"]["query"]
+    console.print(f"Plongement d'une requête : p50 {query['p50_ms']} ms, p95 {query['p95_ms']} ms")
+    console.print(f"Ingestion : {results['ingestion']['items_per_second']} souvenirs/s")
+    console.print(f"Résultats : {output}")

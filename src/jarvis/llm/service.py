@@ -194,7 +194,7 @@ class LlmService:
                 try:
                     while True:
                         elapsed = time.perf_counter() - started
-                        if stats.first_token_seconds is None:
+                        if stats.first_token_seconds is None and not params.background:
                             budget = min(self.first_token_timeout_seconds, self.timeout_seconds - elapsed)
                         else:
                             budget = self.timeout_seconds - elapsed

@@ -19,7 +19,7 @@ import structlog
 from pydantic import BaseModel, Field, ValidationError
 
 from jarvis.brain.prompt import PromptBuilder, Said
-from jarvis.errors import JarvisError, LlmPreemptedError
+from jarvis.errors import JarvisError, LlmPreemptedError, LlmTimeoutError
 from jarvis.llm.base import ChatMessage, GenerationParams
 from jarvis.llm.service import LlmService
 from jarvis.memory.items import KINDS, NewMemory
@@ -168,8 +168,8 @@ class MemoryLearner:
                 try:
                     await self.learn(turn)
                     break
-                except LlmPreemptedError:
-                    log.info("memory-extraction-preempted", attempt=attempt + 1)
+                except (LlmPreemptedError, LlmTimeoutError) as exc:
+                    log.info("memory-extraction-deferred", code=exc.code, attempt=attempt + 1)
                     await asyncio.sleep(self.retry_delay_seconds)
                 except JarvisError as exc:
                     log.warning("memory-extraction-failed", code=exc.code, error=exc.message)

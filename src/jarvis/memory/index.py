@@ -50,9 +50,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
+def _stem(word: str, language: str) -> str:
+    return str(_stemmer(language).stemWord(word))
+
+
 def terms(text: str, language: str = "fr") -> list[str]:
-    words = [w for w in _WORD.findall(fold(text)) if w not in _STOPWORDS and len(w) > 1]
-    return list(_stemmer(language).stemWords(words))
+    return [_stem(w, language) for w in _WORD.findall(fold(text)) if w not in _STOPWORDS and len(w) > 1]
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ class HybridIndex:
     _free: list[int] = field(default_factory=list)
     _terms: list[Counter[str]] = field(default_factory=list)
     _postings: dict[str, set[int]] = field(default_factory=dict)
+    # Per term: its slots and term frequencies as arrays, rebuilt when the term's postings change.
+    _arrays: dict[str, tuple[NDArray[np.intp], NDArray[np.float32]]] = field(default_factory=dict)
     _total_length: int = 0
 
     def __post_init__(self) -> None:
@@ -121,6 +127,7 @@ class HybridIndex:
         self._terms[slot] = counts
         for term in counts:
             self._postings.setdefault(term, set()).add(slot)
+            self._arrays.pop(term, None)
         length = sum(counts.values())
         self._total_length += length
         self._length[slot] = length
@@ -134,6 +141,7 @@ class HybridIndex:
         if slot is None:
             return
         for term in self._terms[slot]:
+            self._arrays.pop(term, None)
             postings = self._postings.get(term)
             if postings is not None:
                 postings.discard(slot)
@@ -146,22 +154,30 @@ class HybridIndex:
         self._vectors[slot] = 0.0
         self._free.append(slot)
 
-    def _keyword_scores(self, query: str) -> dict[int, float]:
-        """BM25 over the items that share at least one term with the query."""
-        count = len(self._slot)
-        if not count:
-            return {}
-        average = max(self._total_length / count, 1.0)
-        scores: dict[int, float] = {}
-        for term in set(terms(query, self.language)):
+    def _term_arrays(self, term: str) -> tuple[NDArray[np.intp], NDArray[np.float32]] | None:
+        arrays = self._arrays.get(term)
+        if arrays is None:
             postings = self._postings.get(term)
             if not postings:
+                return None
+            slots = np.fromiter(postings, dtype=np.intp, count=len(postings))
+            tfs = np.array([self._terms[s][term] for s in slots], dtype=np.float32)
+            arrays = self._arrays[term] = (slots, tfs)
+        return arrays
+
+    def _keyword_scores(self, query: str, used: int) -> NDArray[np.float32]:
+        """BM25 of every slot for the query (zero where no term is shared)."""
+        scores = np.zeros(used, dtype=np.float32)
+        count = len(self._slot)
+        average = max(self._total_length / max(count, 1), 1.0)
+        for term in set(terms(query, self.language)):
+            arrays = self._term_arrays(term)
+            if arrays is None:
                 continue
-            idf = math.log(1 + (count - len(postings) + 0.5) / (len(postings) + 0.5))
-            for slot in postings:
-                tf = self._terms[slot][term]
-                norm = tf + BM25_K1 * (1 - BM25_B + BM25_B * float(self._length[slot]) / average)
-                scores[slot] = scores.get(slot, 0.0) + idf * tf * (BM25_K1 + 1) / norm
+            slots, tfs = arrays
+            idf = math.log(1 + (count - len(slots) + 0.5) / (len(slots) + 0.5))
+            norm = tfs + BM25_K1 * (1 - BM25_B + BM25_B * self._length[slots] / average)
+            scores[slots] += idf * tfs * (BM25_K1 + 1) / norm
         return scores
 
     def search(self, query: str, vector: NDArray[np.float32], now: datetime, limit: int = 5) -> list[Hit]:
@@ -171,9 +187,7 @@ class HybridIndex:
             return []
         cosine = self._vectors[:used] @ vector
         semantic = np.clip((cosine - COSINE_FLOOR) / COSINE_SPAN, 0.0, 1.0)
-        keyword = np.zeros(used, dtype=np.float32)
-        for slot, score in self._keyword_scores(query).items():
-            keyword[slot] = score
+        keyword = self._keyword_scores(query, used)
         if keyword.any():
             keyword /= max(float(keyword.max()), 4.0)  # a single weak shared word stays a weak signal
         relevance = 0.7 * semantic + 0.3 * keyword
