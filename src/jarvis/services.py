@@ -218,7 +218,7 @@ async def build_services(
     )
     if memory is not None and settings.memory.learn:
         learner = MemoryLearner(
-            memory, llm, prompts, params, rewarm=lambda: llm.warm(prompts.build_prefix(pipeline.last_history))
+            memory, llm, prompts, rewarm=lambda: llm.warm(prompts.build_prefix(pipeline.last_history))
         )
         pipeline.learner = learner
     return Services(

@@ -82,7 +82,6 @@ async def learning(tmp_path: Path, pieces: Sequence[str], language: str = "fr", 
             memory,
             llm,
             prompts,
-            GenerationParams(max_tokens=10, temperature=0.7),
             rewarm=lambda: rewarmed.append(1),
             retry_delay_seconds=0.01,
         )

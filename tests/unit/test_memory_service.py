@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from sqlalchemy.exc import IntegrityError
 
 from jarvis.errors import InvalidInputError, NotFoundError
 from jarvis.memory.commands import parse
@@ -476,7 +475,6 @@ async def test_export_import_round_trip(tmp_path: Path) -> None:
         assert list(reopened.export_lines()) == exported
 
 
-@pytest.mark.xfail(strict=True, reason="bug: import ignores last_used_at, so a round trip loses it")
 async def test_export_import_round_trip_keeps_last_used(tmp_path: Path) -> None:
     clock = Clock()
     async with opened(tmp_path / "a.db", clock, min_score=0.0) as source:
@@ -538,7 +536,6 @@ REPEATED_ID = [
 ]
 
 
-@pytest.mark.xfail(strict=True, raises=IntegrityError, reason="bug: a repeated id reaches the database")
 async def test_import_with_a_repeated_id_is_refused_cleanly(tmp_path: Path) -> None:
     async with opened(tmp_path / "m.db") as service:
         with pytest.raises(InvalidInputError) as info:
@@ -548,7 +545,7 @@ async def test_import_with_a_repeated_id_is_refused_cleanly(tmp_path: Path) -> N
 
 async def test_import_with_a_repeated_id_writes_nothing(tmp_path: Path) -> None:
     async with opened(tmp_path / "m.db") as service:
-        with pytest.raises(Exception):  # noqa: B017 - see the xfail above for the error it should be
+        with pytest.raises(InvalidInputError):
             await service.import_lines(REPEATED_ID)
         assert await stored(service) == []
         assert len(service) == 0

@@ -9,7 +9,8 @@ from typing import Literal
 
 Action = Literal["remember", "forget", "recall-all"]
 
-_FILLER = r"(?:(?:jarvis|s'il te plaît|s'il te plait|stp|please|hey|dis|ok|okay)[\s,]*)*"
+# Words people put before a command ("Jarvis, …", "Ok Jarvis. …"), followed by any punctuation Whisper writes.
+_FILLER = r"(?:(?:jarvis|s'il te plaît|s'il te plait|stp|please|hey|hé|dis|ok|okay)[\s,.!:;]*)*"
 _REMEMBER = re.compile(
     _FILLER + r"(?:souviens[- ]toi|rappelle[- ]toi|retiens|mémorise|memorise|note|n'oublie pas|n'oublies pas"
     r"|remember|note|don't forget|do not forget)(?:\s+bien)?\s*(?:que\s+|qu'|de\s+|:\s*|that\s+)(?P<what>.+)",
@@ -21,12 +22,16 @@ _FORGET = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _RECALL_ALL = re.compile(
-    _FILLER + r"(?:qu'est[- ]ce que|que|qu'est ce que|dis[- ]moi ce que)\s+tu\s+(?:sais|connais|as retenu)\s+"
+    _FILLER + r"(?:(?:qu'est[- ]ce que|que|qu'est ce que|dis[- ]moi ce que)\s+tu\s+(?:sais|connais|as retenu)\s+"
     r"(?:sur|de|à propos de)\s+moi"
-    r"|what do you (?:know|remember) about me",
+    r"|que sais[- ]tu (?:sur|de) moi"
+    r"|what do you (?:know|remember) about me)",
     re.IGNORECASE,
 )
+_ENGLISH = re.compile(_FILLER + r"(remember|note that|don't|do not|forget|what do you)", re.IGNORECASE)
 _TRAILING = " \t\n.!?…,;"
+# Not something to store or look up: "oublie ça, c'est pas grave", "souviens-toi de moi".
+_NOT_A_FACT = frozenset({"ça", "ca", "cela", "moi", "toi", "lui", "tout", "it", "this", "that", "me", "everything"})
 
 
 @dataclass(frozen=True)
@@ -36,25 +41,18 @@ class Command:
     language: str = "fr"
 
 
-def _language(text: str) -> str:
-    return "en" if re.match(_FILLER + r"(remember|note that|don't|do not|forget|what do you)", text, re.I) else "fr"
-
-
 def parse(text: str) -> Command | None:
     """The memory command in `text`, or None when it is not one (then the LLM answers)."""
-    stripped = text.strip().strip(_TRAILING.replace(".", "")).strip()
+    stripped = text.replace("’", "'").strip().strip(_TRAILING.replace(".", "")).strip()
+    language = "en" if _ENGLISH.match(stripped) else "fr"
     if _RECALL_ALL.fullmatch(stripped.rstrip(_TRAILING)):
-        return Command("recall-all", language=_language(stripped))
+        return Command("recall-all", language=language)
     for action, pattern in (("remember", _REMEMBER), ("forget", _FORGET)):
         match = pattern.fullmatch(stripped)
         if match:
             what = match.group("what").strip(_TRAILING)
-            # "oublie ça" / "forget it" are not about a stored memory.
-            if len(what) < 3 or what.casefold() in {"ça", "ca", "it", "that", "tout", "everything"}:
+            first = re.split(r"[\s,.!?;:]+", what.casefold(), maxsplit=1)[0]
+            if len(what) < 3 or first in _NOT_A_FACT:
                 return None
-            return Command(action, _first_upper(what), _language(stripped))  # type: ignore[arg-type]
+            return Command(action, what[:1].upper() + what[1:], language)  # type: ignore[arg-type]
     return None
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]

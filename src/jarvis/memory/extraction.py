@@ -125,7 +125,6 @@ class MemoryLearner:
         memory: MemoryService,
         llm: LlmService,
         prompts: PromptBuilder,
-        params: GenerationParams,
         *,
         rewarm: Callable[[], None] | None = None,
         retry_delay_seconds: float = 2.0,

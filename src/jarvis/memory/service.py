@@ -60,6 +60,7 @@ class ExportedMemory(BaseModel):
     retention: str = "normal"
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,11 @@ class MemoryService:
         if not query:
             raise InvalidInputError(t("memory-empty-query"), code="memory-empty-query")
         vector = await self.embedder.query(query)
-        hits = self.index.search(query, vector, self.clock(), limit=limit)
-        return [Found(self._rows[h.id], h) for h in hits if h.id in self._rows]
+        now = self.clock()
+        # Expired items wait for the next purge pass in the index, but are never returned.
+        hits = self.index.search(query, vector, now, limit=limit + 5)
+        rows = [(self._rows.get(h.id), h) for h in hits]
+        return [Found(row, h) for row, h in rows if row is not None and not _expired(row, now)][:limit]
 
     async def recall(self, text: str) -> list[Memory]:
         """The few memories worth putting in the prompt for this message (none when nothing is relevant)."""
@@ -302,6 +306,7 @@ class MemoryService:
         if len(lines) > MAX_IMPORT_LINES:
             raise InvalidInputError(t("memory-import-too-big", limit=MAX_IMPORT_LINES), code="memory-import-invalid")
         items: list[ExportedMemory] = []
+        ids: set[str] = set()
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
@@ -315,6 +320,13 @@ class MemoryService:
                 raise InvalidInputError(
                     t("memory-import-bad-line", line=number, detail=detail), code="memory-import-invalid"
                 ) from exc
+            if item.id is not None:
+                if item.id in ids:
+                    raise InvalidInputError(
+                        t("memory-import-bad-line", line=number, detail=t("memory-import-repeated-id", id=item.id)),
+                        code="memory-import-invalid",
+                    )
+                ids.add(item.id)
             items.append(item)
         vectors = await self.embedder.passages([i.text for i in items])
         async with self._lock:
@@ -333,6 +345,7 @@ class MemoryService:
                         retention=item.retention,
                         created_at=(item.created_at or now).astimezone(UTC),
                         updated_at=updated,
+                        last_used_at=item.last_used_at.astimezone(UTC) if item.last_used_at else None,
                         expires_at=expiry(item.retention, updated),
                         embedding=vector.astype(np.float32).tobytes(),
                         embedding_model=self.embedder.model_id,
@@ -387,6 +400,10 @@ class MemoryService:
     @staticmethod
     def retentions() -> tuple[str, ...]:
         return RETENTIONS
+
+
+def _expired(row: Memory, now: datetime) -> bool:
+    return row.expires_at is not None and row.expires_at <= now
 
 
 def _lower_first(text: str) -> str:
