@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from jarvis.brain.prompt import PromptBuilder
+from jarvis.brain.summary import ConversationSummariser
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
 from jarvis.llm.base import ChatEngine, GenerationParams
@@ -154,6 +155,8 @@ class Services:
         await self.pipeline.close()
         if self.learner is not None:
             await self.learner.close()
+        if self.pipeline.summariser is not None:
+            await self.pipeline.summariser.close()
         await self.llm.close()
         await self.engine.close()
         await self.speech.stt.close()
@@ -216,9 +219,13 @@ async def build_services(
     pipeline = ChatPipeline(
         conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech, memory=memory
     )
+    pipeline.summariser = ConversationSummariser(llm, prompts, conversations)
     if memory is not None and settings.memory.learn:
         learner = MemoryLearner(
-            memory, llm, prompts, rewarm=lambda: llm.warm(prompts.build_prefix(pipeline.last_history))
+            memory,
+            llm,
+            prompts,
+            rewarm=lambda: llm.warm(prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary)),
         )
         pipeline.learner = learner
     return Services(

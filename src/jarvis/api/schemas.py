@@ -55,6 +55,7 @@ class ConversationDetail(BaseModel):
     title: str
     created_at: datetime
     updated_at: datetime
+    summary: str = Field("", description="Summary of the older messages, which the prompt carries instead of them.")
     messages: list[MessageOut]
 
 

@@ -55,6 +55,11 @@ MEMORIES_HEADER = {
     "en": 'What you know about the user (use it only if it helps to answer; speak to them as "you"):',
 }
 
+SUMMARY_HEADER = {
+    "fr": "Résumé du début de cette conversation :",
+    "en": "Summary of the start of this conversation:",
+}
+
 # Also used by the French text normaliser of speech synthesis.
 MONTHS_FR = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -107,6 +112,7 @@ class Said:
     role: str
     content: str
     at: datetime
+    seq: int = 0  # the message's place in its conversation (0: not stored yet)
 
 
 @dataclass
@@ -154,14 +160,15 @@ class PromptBuilder:
         user_text: str,
         at: datetime | None = None,
         memories: Sequence[str] = (),
+        summary: str = "",
     ) -> list[ChatMessage]:
         """System prompt, the most recent history that fits the budget, the date and time, the memories relevant
         to this message (they sit after the cached prefix, so recalling them costs only their own tokens), the new
         message."""
         recalled = [self.memories_context(memories)] if memories else []
-        return [*self.build_prefix(history, at), *recalled, {"role": "user", "content": user_text}]
+        return [*self.build_prefix(history, at, summary), *recalled, {"role": "user", "content": user_text}]
 
-    def build_prefix(self, history: Sequence[Said], at: datetime | None = None) -> list[ChatMessage]:
+    def build_prefix(self, history: Sequence[Said], at: datetime | None = None, summary: str = "") -> list[ChatMessage]:
         """Everything before the new user message (what can be evaluated before the user speaks).
 
         Each past user message keeps the date context it was said with, so a turn's prompt extends the
@@ -172,7 +179,7 @@ class PromptBuilder:
             turn: list[ChatMessage] = [{"role": said.role, "content": said.content}]
             if said.role == "user":
                 turn.insert(0, self.context(said.at))
-            cost = sum(estimate_tokens(m["content"]) for m in turn)
+            cost = self._cost(said)
             if cost > budget:
                 break
             budget -= cost
@@ -180,8 +187,29 @@ class PromptBuilder:
         # Start the kept history on a user turn so the model never sees an orphan reply first.
         while kept and kept[0]["role"] == "assistant":
             kept.pop(0)
+        earlier = [{"role": "system", "content": f"{SUMMARY_HEADER[self.lang]}\n{summary}"}] if summary else []
         return [
             {"role": "system", "content": self.system_prompt},
+            *earlier,
             *kept,
             self.context(at or self.clock()),
         ]
+
+    def _cost(self, said: Said) -> int:
+        """Tokens a past message takes in the prompt (a user message also carries its date context)."""
+        cost = estimate_tokens(said.content)
+        if said.role == "user":
+            cost += estimate_tokens(self.context(said.at)["content"])
+        return cost
+
+    def overflow(self, history: Sequence[Said]) -> int:
+        """How many of the oldest messages of `history` no longer fit the budget (they are left out)."""
+        budget = self.history_tokens
+        kept = 0
+        for said in reversed(history):
+            cost = self._cost(said)
+            if cost > budget:
+                break
+            budget -= cost
+            kept += 1
+        return len(history) - kept

@@ -117,6 +117,7 @@ class TurnToLearn:
     reply: str
     conversation_id: str
     message_id: str | None
+    summary: str = ""  # the conversation summary the turn's prompt carried
 
 
 class MemoryLearner:
@@ -184,7 +185,7 @@ class MemoryLearner:
         listed = "".join(f"{i}. {m.text}\n" for i, m in enumerate(known, 1))
         instruction = INSTRUCTION[lang].format(known=KNOWN_HEADER[lang] + listed if known else "")
         history = [*turn.history, turn.user, Said("assistant", turn.reply, turn.user.at)]
-        return [*self.prompts.build_prefix(history), {"role": "user", "content": instruction}]
+        return [*self.prompts.build_prefix(history, summary=turn.summary), {"role": "user", "content": instruction}]
 
     async def learn(self, turn: TurnToLearn) -> list[Memory]:
         known = [f.memory for f in await self.memory.search(turn.user.content, KNOWN_SHOWN)]

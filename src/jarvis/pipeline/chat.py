@@ -15,6 +15,7 @@ import structlog
 from numpy.typing import NDArray
 
 from jarvis.brain.prompt import PromptBuilder, Said
+from jarvis.brain.summary import ConversationSummariser
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
 from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, SttEnd, SttNoSpeech, Timings
 from jarvis.i18n import t
@@ -74,6 +75,10 @@ class _Turn:
     speaker: Speaker | None = None
     stt_seconds: float | None = None
     user_message_id: str | None = None
+    user_seq: int = 0
+    reply_seq: int = 0
+    # The summary of the conversation's older messages the prompt carries instead of them.
+    summary: str = ""
     # How the reply was made: "llm", or "memory" for a direct memory command.
     route: str = "llm"
 
@@ -96,7 +101,9 @@ class ChatPipeline:
         speech: SpeechService,
         memory: MemoryService | None = None,
         learner: MemoryLearner | None = None,
+        summariser: ConversationSummariser | None = None,
     ) -> None:
+        self.summariser = summariser
         self.speech = speech
         self.memory = memory
         self.learner = learner
@@ -108,6 +115,7 @@ class ChatPipeline:
         self.max_message_chars = max_message_chars
         # The conversation most recently used: its next turn is the one worth preparing.
         self.last_history: list[Said] = []
+        self.last_summary = ""
         # Strong references: a run whose client left must still finish storing what was said.
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -159,9 +167,14 @@ class ChatPipeline:
         history: list[Said] = []
         said: Said | None = None
         try:
+            conversation = await self.conversations.get(prepared.conversation_id)
+            turn.summary = conversation.summary
+            stored = await self.conversations.messages(
+                prepared.conversation_id, limit=HISTORY_MESSAGES, after_seq=conversation.summary_seq
+            )
             history = [
-                Said(m.role, m.content, m.created_at)
-                for m in await self.conversations.messages(prepared.conversation_id, limit=HISTORY_MESSAGES)
+                Said(m.role, m.content, m.created_at, m.seq)
+                for m in stored
                 if m.status in HISTORY_STATUSES and m.role in ("user", "assistant")
             ]
             said = await self._user_message(turn, emit)
@@ -213,7 +226,9 @@ class ChatPipeline:
     async def _generate(self, turn: _Turn, history: list[Said], said: Said, emit: Emit) -> None:
         """The LLM's reply, with the memories relevant to the message in the prompt."""
         recalled = await self.memory.recall(said.content) if self.memory is not None else []
-        messages = self.prompts.build(history, said.content, at=said.at, memories=[m.text for m in recalled])
+        messages = self.prompts.build(
+            history, said.content, at=said.at, memories=[m.text for m in recalled], summary=turn.summary
+        )
         async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
             if chunk.text:
                 await self._say(turn, chunk.text, emit)
@@ -235,10 +250,11 @@ class ChatPipeline:
         if prepared.audio is None:
             stored = await self.conversations.add_message(prepared.conversation_id, "user", prepared.text)
             turn.user_message_id = stored.id
+            turn.user_seq = stored.seq
             await emit(
                 RunStart(run_id=prepared.run_id, conversation_id=prepared.conversation_id, user_message_id=stored.id)
             )
-            return Said("user", prepared.text, stored.created_at)
+            return Said("user", prepared.text, stored.created_at, stored.seq)
         await emit(RunStart(run_id=prepared.run_id, conversation_id=prepared.conversation_id))
         began = time.perf_counter()
         if prepared.early_transcript is not None:
@@ -251,19 +267,28 @@ class ChatPipeline:
             return None
         stored = await self.conversations.add_message(prepared.conversation_id, "user", transcript.text)
         turn.user_message_id = stored.id
+        turn.user_seq = stored.seq
         await emit(
             SttEnd(
                 run_id=prepared.run_id, text=transcript.text, language=transcript.language, user_message_id=stored.id
             )
         )
-        return Said("user", transcript.text, stored.created_at)
+        return Said("user", transcript.text, stored.created_at, stored.seq)
 
     def _learn(self, history: list[Said], said: Said | None, turn: _Turn) -> None:
-        if self.learner is None or said is None or turn.route != "llm":
+        """Background work after a complete turn: learn from it, and summarise what overflows the budget."""
+        if said is None:
             return
-        self.learner.after_turn(
-            TurnToLearn(history, said, turn.kept_reply("complete"), turn.prepared.conversation_id, turn.user_message_id)
-        )
+        reply = turn.kept_reply("complete")
+        if self.learner is not None and turn.route == "llm":
+            self.learner.after_turn(
+                TurnToLearn(
+                    history, said, reply, turn.prepared.conversation_id, turn.user_message_id, summary=turn.summary
+                )
+            )
+        if self.summariser is not None and reply:
+            said_now = [*history, said, Said("assistant", reply, said.at, turn.reply_seq)]
+            self.summariser.after_turn(turn.prepared.conversation_id, turn.summary, said_now)
 
     def _warm_next_turn(self, history: list[Said], said: Said | None, turn: _Turn) -> None:
         """While the user reads or listens, prepare the prompt prefix their next message will extend."""
@@ -273,14 +298,15 @@ class ChatPipeline:
         if text:
             history = [*history, Said("assistant", text, self.prompts.clock())]
         self.last_history = history
-        self.llm.warm(self.prompts.build_prefix(history))
+        self.last_summary = turn.summary
+        self.llm.warm(self.prompts.build_prefix(history, summary=turn.summary))
 
     async def keep_warm(self) -> None:
         """Each minute the date context changes: re-prepare the latest conversation's prefix while idle."""
         while True:
             now = self.prompts.now()
             await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
-            self.llm.warm(self.prompts.build_prefix(self.last_history))
+            self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary))
 
     async def _finish(self, turn: _Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
         prepared, stats, speaker = turn.prepared, turn.stats, turn.speaker
@@ -313,6 +339,7 @@ class ChatPipeline:
                     timings=timings.model_dump(exclude_none=True),
                 )
                 message_id = stored.id
+                turn.reply_seq = stored.seq
             except JarvisError as exc:  # e.g. the conversation was deleted meanwhile
                 error = error or exc
         if status == "cancelled":

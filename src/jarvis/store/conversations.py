@@ -67,9 +67,18 @@ class ConversationRepository:
             if getattr(result, "rowcount", 0) == 0:
                 raise NotFoundError(t("conversation-not-found", id=conversation_id), code="conversation-not-found")
 
-    async def messages(self, conversation_id: str, limit: int | None = None) -> list[Message]:
-        """The conversation's messages in order; with `limit`, only the most recent ones."""
-        query = select(Message).where(Message.conversation_id == conversation_id)
+    async def set_summary(self, conversation_id: str, summary: str, upto_seq: int) -> None:
+        """Record a summary of the messages up to `upto_seq` (ignored if a newer summary exists already)."""
+        async with self.db.sessions() as session, session.begin():
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation_id, Conversation.summary_seq < upto_seq)
+                .values(summary=summary, summary_seq=upto_seq)
+            )
+
+    async def messages(self, conversation_id: str, limit: int | None = None, after_seq: int = 0) -> list[Message]:
+        """The conversation's messages in order (after `after_seq`); with `limit`, only the most recent ones."""
+        query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > after_seq)
         if limit is not None:
             query = query.order_by(Message.seq.desc()).limit(limit)
         else:

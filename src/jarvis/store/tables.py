@@ -49,6 +49,9 @@ class Conversation(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # A summary of the messages up to seq `summary_seq`, which the prompt carries instead of those messages.
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation",

@@ -49,6 +49,7 @@ async def get_conversation(conversation_id: str, services: ServicesDep) -> Conve
         title=conversation.title,
         created_at=conversation.created_at,
         updated_at=conversation.updated_at,
+        summary=conversation.summary,
         messages=[
             MessageOut(
                 id=m.id,
