@@ -26,6 +26,7 @@ from jarvis.memory.extraction import (
     MemoryLearner,
     TurnToLearn,
     parse_extraction,
+    supersedes,
     worth_extracting,
 )
 from jarvis.memory.items import NewMemory
@@ -222,14 +223,22 @@ async def test_learn_replaces_a_contradicted_memory(tmp_path: Path) -> None:
 
 
 async def test_learn_with_an_out_of_range_replace_adds(tmp_path: Path) -> None:
-    async with learning(tmp_path, answer(("L'utilisateur habite à Paris.", "fact", 3))) as setup:
-        old, _ = await setup.memory.add(NewMemory("L'utilisateur habite à Lyon."))
-        learned = await setup.learner.learn(turn("J'habite à Paris maintenant."))
+    async with learning(tmp_path, answer(("L'utilisateur aime le thé.", "preference", 3))) as setup:
+        old, _ = await setup.memory.add(NewMemory("L'utilisateur aime le café."))
+        learned = await setup.learner.learn(turn("J'aime le thé aussi."))
         assert len(learned) == 1 and learned[0].id != old.id
         assert sorted(r.text for r in await setup.memory.repo.all()) == [
-            "L'utilisateur habite à Lyon.",
-            "L'utilisateur habite à Paris.",
+            "L'utilisateur aime le café.",
+            "L'utilisateur aime le thé.",
         ]
+
+
+async def test_learn_replaces_a_one_value_fact_the_model_did_not_flag(tmp_path: Path) -> None:
+    async with learning(tmp_path, answer(("L'utilisateur habite à Paris.", "fact", 0))) as setup:
+        old, _ = await setup.memory.add(NewMemory("L'utilisateur habite à Lyon."))
+        learned = await setup.learner.learn(turn("J'habite à Paris maintenant."))
+        assert [m.id for m in learned] == [old.id]
+        assert [r.text for r in await setup.memory.repo.all()] == ["L'utilisateur habite à Paris."]
 
 
 async def test_learn_known_fact_is_not_duplicated(tmp_path: Path) -> None:
@@ -356,3 +365,22 @@ async def test_cancelling_a_background_task_is_not_a_preemption() -> None:
     with pytest.raises(asyncio.CancelledError):
         await background
     assert engine.active == 0
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "expected"),
+    [
+        ("L'utilisateur a déménagé à Lyon.", "L'utilisateur habite à Paris depuis dix ans.", True),
+        ("L'utilisateur déménagé à Lyon le mois dernier.", "L'utilisateur habite à Paris.", True),
+        ("The user moved to Lyon.", "The user lives in Paris.", True),
+        ("L'utilisateur travaille chez Airbus.", "L'utilisateur travaille à la mairie.", True),
+        ("L'utilisateur s'appelle Paul.", "L'utilisateur s'appelle Pierre.", True),
+        ("Sa fille s'appelle Zoé.", "Sa fille s'appelle Léa.", False),  # maybe two daughters
+        ("Sa fille s'appelle Léa.", "Son fils s'appelle Tom.", False),
+        ("L'utilisateur travaille chez Airbus.", "L'utilisateur habite à Paris.", False),
+        ("L'utilisateur aime le thé.", "L'utilisateur aime le café.", False),
+        ("Son frère habite à Nice.", "L'utilisateur habite à Paris.", False),
+    ],
+)
+def test_supersedes_one_value_facts_of_the_same_person(new: str, old: str, expected: bool) -> None:
+    assert supersedes(new, old) is expected

@@ -22,6 +22,7 @@ from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import JarvisError, LlmPreemptedError, LlmTimeoutError
 from jarvis.llm.base import ChatMessage, GenerationParams
 from jarvis.llm.service import LlmService
+from jarvis.memory.index import fold
 from jarvis.memory.items import KINDS, NewMemory
 from jarvis.memory.service import MemoryService, as_statement
 from jarvis.store.tables import Memory
@@ -83,6 +84,37 @@ INSTRUCTION = {
     ),
 }
 KNOWN_HEADER = {"fr": "Souvenirs déjà connus :\n", "en": "Memories already known:\n"}
+
+
+# Facts that hold one value at a time for a given person: a new one on the same topic replaces the old one, even
+# when the model forgets to say so ("L'utilisateur a déménagé à Lyon" replaces "L'utilisateur habite à Paris").
+TOPICS: dict[str, tuple[str, ...]] = {
+    "home": ("habit", "demenag", "vit", "vis", "install", "resid", "live", "moved", "lives"),
+    "work": ("travaill", "emploi", "metier", "bosse", "work", "job"),
+    "name": ("appel", "prenom", "nom", "called", "name"),
+    "age": ("ans", "age", "years"),
+}
+_AUXILIARIES = frozenset({"a", "est", "s", "se", "ne", "n", "is", "has", "was", "now", "maintenant", "desormais"})
+
+
+def _topic(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """(topic, the words naming whose fact it is) of a third-person statement, when it has a one-value topic."""
+    words = re.findall(r"\w+", fold(text))
+    for i, word in enumerate(words):
+        for topic, stems in TOPICS.items():
+            if word.startswith(stems) and i > 0:
+                subject = tuple(w for w in words[:i] if w not in _AUXILIARIES)
+                return (topic, subject) if subject else None
+    return None
+
+
+def supersedes(new: str, old: str) -> bool:
+    """Whether `new` states the same one-value fact about the same person as `old` (so it replaces it)."""
+    a, b = _topic(new), _topic(old)
+    if a is None or a != b:
+        return False
+    # Two children may have two names: a name replaces a name only for the user themselves.
+    return a[0] != "name" or a[1] in (("l", "utilisateur"), ("the", "user"))
 
 
 class ExtractedFact(BaseModel):
@@ -207,9 +239,12 @@ class MemoryLearner:
                 source_conversation_id=turn.conversation_id,
                 source_message_id=turn.message_id,
             )
+            replaced = known[fact.replaces - 1] if 0 < fact.replaces <= len(known) else None
+            if replaced is None:
+                replaced = next((m for m in known if supersedes(item.text, m.text)), None)
             try:
-                if 0 < fact.replaces <= len(known) and self.memory.get(known[fact.replaces - 1].id) is not None:
-                    row = await self.memory.replace(known[fact.replaces - 1].id, item)
+                if replaced is not None and self.memory.get(replaced.id) is not None:
+                    row = await self.memory.replace(replaced.id, item)
                 else:
                     row, _ = await self.memory.add(item)
             except JarvisError as exc:
