@@ -22,7 +22,7 @@ from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import JarvisError, LlmPreemptedError, LlmTimeoutError
 from jarvis.llm.base import ChatMessage, GenerationParams
 from jarvis.llm.service import LlmService
-from jarvis.memory.index import fold
+from jarvis.memory.index import fold, topic_of
 from jarvis.memory.items import KINDS, NewMemory
 from jarvis.memory.service import MemoryService, as_statement
 from jarvis.store.tables import Memory
@@ -88,12 +88,7 @@ KNOWN_HEADER = {"fr": "Souvenirs déjà connus :\n", "en": "Memories already kno
 
 # Facts that hold one value at a time for a given person: a new one on the same topic replaces the old one, even
 # when the model forgets to say so ("L'utilisateur a déménagé à Lyon" replaces "L'utilisateur habite à Paris").
-TOPICS: dict[str, tuple[str, ...]] = {
-    "home": ("habit", "demenag", "vit", "vis", "install", "resid", "live", "moved", "lives"),
-    "work": ("travaill", "emploi", "metier", "bosse", "work", "job"),
-    "name": ("appel", "prenom", "nom", "called", "name"),
-    "age": ("ans", "age", "years"),
-}
+ONE_VALUE_TOPICS = frozenset({"home", "work", "name", "age"})
 _AUXILIARIES = frozenset({"a", "est", "s", "se", "ne", "n", "is", "has", "was", "now", "maintenant", "desormais"})
 
 
@@ -101,10 +96,10 @@ def _topic(text: str) -> tuple[str, tuple[str, ...]] | None:
     """(topic, the words naming whose fact it is) of a third-person statement, when it has a one-value topic."""
     words = re.findall(r"\w+", fold(text))
     for i, word in enumerate(words):
-        for topic, stems in TOPICS.items():
-            if word.startswith(stems) and i > 0:
-                subject = tuple(w for w in words[:i] if w not in _AUXILIARIES)
-                return (topic, subject) if subject else None
+        topic = topic_of(word)
+        if topic in ONE_VALUE_TOPICS and i > 0:
+            subject = tuple(w for w in words[:i] if w not in _AUXILIARIES)
+            return (topic, subject) if subject else None
     return None
 
 

@@ -55,8 +55,36 @@ def _stem(word: str, language: str) -> str:
     return str(_stemmer(language).stemWord(word))
 
 
+# Words of one topic share a marker term, so that "où j'habite ?" finds "l'utilisateur a déménagé à Lyon".
+# Matched as prefixes of accent-free words (also used to spot facts that replace one another).
+TOPICS: dict[str, tuple[str, ...]] = {
+    "home": ("habit", "demenag", "vit", "vis", "install", "resid", "domicil", "adress", "live", "moved", "lives"),
+    "work": ("travaill", "emploi", "metier", "bosse", "boulot", "profession", "work", "job"),
+    "name": ("appel", "prenom", "nom", "called", "name"),
+    "age": ("ans", "age", "years", "old", "anniversaire", "birthday", "ne", "born"),
+    "health": ("allerg", "malad", "medic", "sante", "regime", "vegetar", "vegan", "health"),
+}
+
+
+@lru_cache(maxsize=65536)
+def topic_of(word: str) -> str | None:
+    """The topic of an accent-free, lower-case word, if it names one."""
+    for topic, stems in TOPICS.items():
+        if word.startswith(stems) and (len(word) > 2 or word in stems):
+            return topic
+    return None
+
+
 def terms(text: str, language: str = "fr") -> list[str]:
-    return [_stem(w, language) for w in _WORD.findall(fold(text)) if w not in _STOPWORDS and len(w) > 1]
+    out: list[str] = []
+    for word in _WORD.findall(fold(text)):
+        if word in _STOPWORDS or len(word) < 2:
+            continue
+        out.append(_stem(word, language))
+        topic = topic_of(word)
+        if topic is not None:
+            out.append(f"@{topic}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -189,8 +217,8 @@ class HybridIndex:
         semantic = np.clip((cosine - COSINE_FLOOR) / COSINE_SPAN, 0.0, 1.0)
         keyword = self._keyword_scores(query, used)
         if keyword.any():
-            keyword /= max(float(keyword.max()), 4.0)  # a single weak shared word stays a weak signal
-        relevance = 0.7 * semantic + 0.3 * keyword
+            keyword /= max(float(keyword.max()), 3.0)  # a single weak shared word stays a weak signal
+        relevance = 0.6 * semantic + 0.4 * keyword
         relevance[~self._alive[:used]] = 0.0
         candidates = np.flatnonzero(relevance > 0.0)
         if candidates.size == 0:

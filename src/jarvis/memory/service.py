@@ -36,6 +36,7 @@ Clock = Callable[[], datetime]
 # Two texts this similar say the same thing: the newer one refreshes the older instead of duplicating it.
 DUPLICATE_COSINE = 0.95
 MAX_IMPORT_LINES = 200_000
+RELATIVE_CUTOFF = 0.8
 
 
 def as_statement(text: str, language: str) -> str:
@@ -229,6 +230,8 @@ class MemoryService:
         query = " ".join(query.split())
         if not query:
             raise InvalidInputError(t("memory-empty-query"), code="memory-empty-query")
+        # Memories are written in the third person: so is the query ("où j'habite" -> "où l'utilisateur habite").
+        query = third_person(query, self.language)
         vector = await self.embedder.query(query)
         now = self.clock()
         # Expired items wait for the next purge pass in the index, but are never returned.
@@ -241,6 +244,8 @@ class MemoryService:
         if not self._rows or not text.strip():
             return []
         found = [f for f in await self.search(text, self.recall_limit) if f.hit.score >= self.min_score]
+        # Far behind the best match is noise that only costs prompt tokens.
+        found = [f for f in found if f.hit.score >= RELATIVE_CUTOFF * found[0].hit.score]
         now = self.clock()
         for f in found:
             f.memory.last_used_at = now
