@@ -25,6 +25,7 @@ from jarvis.cli_common import (
     fail,
     settings_or_exit,
 )
+from jarvis.cli_store import backup, check_store, keys_app, restore
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
 
@@ -32,6 +33,9 @@ app = typer.Typer(help="Jarvis, l'assistant vocal privé de la maison.", no_args
 token_app = typer.Typer(help="Gérer les jetons d'accès à l'API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
+app.add_typer(keys_app, name="keys")
+app.command()(backup)
+app.command()(restore)
 
 
 @app.command()
@@ -50,6 +54,7 @@ def serve(
             "(JARVIS_AUTH__ENABLED=true) ou écoutez sur 127.0.0.1.",
             2,
         )
+    check_store(settings)
     import uvicorn
 
     from jarvis.app import create_app

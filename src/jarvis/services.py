@@ -21,8 +21,11 @@ from jarvis.metrics import Metrics
 from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
 from jarvis.pipeline.chat import ChatPipeline
 from jarvis.pipeline.speech import SpeechService
+from jarvis.store.backup import BackupScheduler
 from jarvis.store.conversations import ConversationRepository
+from jarvis.store.crypto import open_cipher
 from jarvis.store.db import Database
+from jarvis.store.lock import DatabaseLock
 from jarvis.store.tokens import TokenRepository
 from jarvis.stt.base import Transcriber
 from jarvis.tts.base import Synthesizer
@@ -111,10 +114,14 @@ class Services:
     params: GenerationParams
     speech: SpeechService
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    lock: DatabaseLock | None = None
+    backups: BackupScheduler | None = None
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
         self._spawn(self._load())
+        if self.backups is not None:
+            self._spawn(self.backups.run())
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -145,13 +152,31 @@ class Services:
         await self.speech.stt.close()
         await self.speech.tts.close()
         await self.db.close()
+        if self.lock is not None:
+            self.lock.release()
+
+
+async def open_database(settings: Settings) -> tuple[Database, DatabaseLock | None]:
+    """The database with its cipher, migrated; the lock tells `jarvis restore` and `jarvis keys` a server runs."""
+    db = Database(settings.database_url)
+    lock = DatabaseLock(db.path) if db.path is not None else None
+    if lock is not None and not lock.try_acquire():
+        log.warning("database-in-use", path=str(db.path))
+    try:
+        db.use_cipher(await open_cipher(settings, db))
+        await db.migrate()
+    except BaseException:
+        await db.close()
+        if lock is not None:
+            lock.release()
+        raise
+    return db, lock
 
 
 async def build_services(
     settings: Settings, *, engine: ChatEngine | None = None, metrics: Metrics | None = None
 ) -> Services:
-    db = Database(settings.database_url)
-    await db.migrate()
+    db, lock = await open_database(settings)
     metrics = metrics or Metrics()
     engine = engine or build_engine(settings)
     llm = LlmService(
@@ -200,4 +225,12 @@ async def build_services(
         tokens=TokenRepository(db),
         pipeline=pipeline,
         params=params,
+        lock=lock,
+        backups=backup_scheduler(settings, db),
     )
+
+
+def backup_scheduler(settings: Settings, db: Database) -> BackupScheduler | None:
+    if not settings.backup.enabled or db.path is None:
+        return None
+    return BackupScheduler(db.path, settings.backup_dir, settings.backup.interval_hours * 3600, settings.backup.keep)

@@ -6,9 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from jarvis.store.crypto import EncryptedText
 
 
 def utcnow() -> datetime:
@@ -46,7 +48,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(EncryptedText(), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
@@ -67,7 +69,7 @@ class Message(Base):
     # Monotonic order inside a conversation (timestamps can tie).
     seq: Mapped[int] = mapped_column()
     role: Mapped[str] = mapped_column(String(16))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(EncryptedText())
     # complete | cancelled | failed
     status: Mapped[str] = mapped_column(String(16), default="complete")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
