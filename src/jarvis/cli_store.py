@@ -121,12 +121,16 @@ def restore(
 
 
 async def _migrate(settings: Settings) -> None:
-    from jarvis.services import open_database
+    """Bring a restored older schema up to date (the caller holds the database lock)."""
+    from jarvis.store.crypto import census, choose_cipher
+    from jarvis.store.db import Database
 
-    db, lock = await open_database(settings)
-    await db.close()
-    if lock is not None:
-        lock.release()
+    db = Database(settings.database_url)
+    try:
+        db.use_cipher(choose_cipher(settings, await census(db)))
+        await db.migrate()
+    finally:
+        await db.close()
 
 
 # --- keys ---------------------------------------------------------------------------------------------------------
