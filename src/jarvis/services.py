@@ -15,6 +15,8 @@ import structlog
 from jarvis.brain.prompt import PromptBuilder
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
+from jarvis.events import Event
+from jarvis.integrations.mqtt import MqttBridge
 from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
 from jarvis.metrics import Metrics
@@ -116,12 +118,36 @@ class Services:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     lock: DatabaseLock | None = None
     backups: BackupScheduler | None = None
+    mqtt: MqttBridge | None = None
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
         self._spawn(self._load())
         if self.backups is not None:
             self._spawn(self.backups.run())
+        if self.mqtt is not None:
+            self._spawn(self.mqtt.run())
+
+    async def readiness(self) -> dict[str, Any]:
+        """Which components are ready (as GET /ready, in short)."""
+        components = {
+            "llm": (await self.engine.health()).ready,
+            "stt": self.speech.stt.ready,
+            "tts": self.speech.tts.ready,
+            "database": await self.db.ping(),
+        }
+        return {"ready": all(components.values()), "components": components}
+
+    async def converse(self, text: str, conversation_id: str | None) -> tuple[dict[str, Any], JarvisError | None]:
+        """One text turn for an integration (MQTT): the run's end as a dict, and its error if any."""
+        self.llm.check_capacity()
+        prepared = await self.pipeline.prepare(text, conversation_id)
+
+        async def ignore(_: Event) -> None:
+            return None
+
+        result = await self.pipeline.run(prepared, ignore)
+        return result.end.model_dump(mode="json"), result.error
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -143,6 +169,8 @@ class Services:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
 
     async def close(self) -> None:
+        if self.mqtt is not None:
+            await self.mqtt.stop()
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
@@ -213,7 +241,7 @@ async def build_services(
     )
     conversations = ConversationRepository(db)
     pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech)
-    return Services(
+    services = Services(
         settings=settings,
         speech=speech,
         db=db,
@@ -228,9 +256,16 @@ async def build_services(
         lock=lock,
         backups=backup_scheduler(settings, db),
     )
+    if settings.mqtt.enabled:
+        services.mqtt = MqttBridge(settings.mqtt, services.converse, services.readiness)
+        pipeline.observers.append(services.mqtt.observe)
+    return services
 
 
 def backup_scheduler(settings: Settings, db: Database) -> BackupScheduler | None:
-    if not settings.backup.enabled or db.path is None:
+    if not settings.backup.enabled:
+        return None
+    if db.path is None:
+        log.warning("backup-not-sqlite", url=settings.database_url)
         return None
     return BackupScheduler(db.path, settings.backup_dir, settings.backup.interval_hours * 3600, settings.backup.keep)
