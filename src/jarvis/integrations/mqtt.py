@@ -25,7 +25,7 @@ log = structlog.get_logger(__name__)
 # Pipeline events worth sending (token deltas are not: too many, and the reply comes whole in run-end).
 PUBLISHED_EVENTS = frozenset({"run-start", "stt-end", "run-end", "error"})
 OUTBOX_SIZE = 1000
-READY_POLL_SECONDS = 2.0
+READY_POLL_SECONDS = 5.0
 STOP_PUBLISH_SECONDS = 2.0
 
 Readiness = Callable[[], Awaitable[dict[str, Any]]]
