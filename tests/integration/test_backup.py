@@ -210,3 +210,37 @@ def test_scheduled_backups_keep_the_newest(tmp_path: Path) -> None:
         assert secret.encode() not in path.read_bytes()
         assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert stored(kept[-1]), "the newest backup holds the message"
+
+
+def test_encrypted_backup_needs_its_key_to_be_restored(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    server = modelless(data_dir, JARVIS_STORE__ENCRYPTION="true")
+    secret = "La clé de la cave est sous le troisième pot de fleurs."
+    try:
+        server.start(wait_ready=False)
+        with server.client() as client:
+            conversation_id = client.post("/api/chat", json={"message": secret}).json()["conversation_id"]
+    finally:
+        server.stop()
+    backup = tmp_path / "encrypted-backup.db"
+    made = run_cli("backup", str(backup), env=server.env, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert secret.encode() not in backup.read_bytes()
+
+    live = data_dir / "jarvis.db"
+    before = live.read_bytes()
+    other_key = run_cli("keys", "generate", env=server.env).stdout.strip()
+    refused = run_cli("restore", str(backup), env={**server.env, "JARVIS_STORE__ENCRYPTION_KEY": other_key})
+    assert refused.returncode == 1 and "ne déchiffre pas" in flat(refused.stderr)
+    assert live.read_bytes() == before
+
+    restored = run_cli("restore", str(backup), env=server.env, timeout=120)
+    assert restored.returncode == 0, restored.stderr
+    again = modelless(data_dir, token=server.token, JARVIS_STORE__ENCRYPTION="true")
+    try:
+        again.start(wait_ready=False)
+        with again.client() as client:
+            messages = client.get(f"/api/conversations/{conversation_id}").json()["messages"]
+        assert messages[0]["content"] == secret
+    finally:
+        again.stop()
