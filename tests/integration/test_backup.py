@@ -244,3 +244,27 @@ def test_encrypted_backup_needs_its_key_to_be_restored(tmp_path: Path) -> None:
         assert messages[0]["content"] == secret
     finally:
         again.stop()
+
+
+def test_backup_api(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    server = modelless(data_dir)
+    try:
+        server.start(wait_ready=False)
+        with server.client() as client:
+            client.post("/api/chat", json={"message": "Sauvegarde-moi."})
+            assert client.get("/api/backups").json() == {"backups": []}
+            created = client.post("/api/backups")
+            assert created.status_code == 201, created.text
+            body = created.json()
+            path = Path(body["path"])
+            assert path.parent == data_dir / "backups" and body["size_bytes"] == path.stat().st_size
+            check_backup(path)
+            assert "Sauvegarde-moi." in str(stored(path))
+            listed = client.get("/api/backups").json()["backups"]
+            assert [b["name"] for b in listed] == [path.name]
+        with server.client() as client:
+            client.headers.pop("Authorization")
+            assert client.post("/api/backups").status_code == 401
+    finally:
+        server.stop()
