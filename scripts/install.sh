@@ -36,6 +36,11 @@ apt_install() {
 # espeak-ng: the always-available fallback voice.
 apt_install espeak-ng
 
+# mosquitto: the real MQTT broker the integration tests start (dev only; Jarvis itself needs none).
+if [[ ",$extras," == *",dev,"* ]]; then
+    apt_install mosquitto
+fi
+
 if [[ ",$extras," == *",llm,"* ]] && ! ls "$wheel_cache"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
     apt_install build-essential cmake
 fi

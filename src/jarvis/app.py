@@ -14,6 +14,7 @@ from jarvis.api.auth import AuthMiddleware, FailureLimiter
 from jarvis.api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from jarvis.api.openai import router as openai_router
 from jarvis.api.openai_audio import router as openai_audio_router
+from jarvis.api.routes.backups import router as backups_router
 from jarvis.api.routes.chat import router as chat_router
 from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
@@ -56,7 +57,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         openai_router,
         openai_audio_router,
     )
-    for router in (*routers, ws_router):
+    for router in (*routers, backups_router, ws_router):
         app.include_router(router)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
     # is read before the token is checked.

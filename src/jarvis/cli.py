@@ -26,6 +26,7 @@ from jarvis.cli_common import (
     settings_or_exit,
 )
 from jarvis.cli_memory import memory_app, profile_app
+from jarvis.cli_store import backup, check_store, keys_app, restore
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
 
@@ -35,6 +36,9 @@ app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
 app.add_typer(memory_app, name="memory")
 app.add_typer(profile_app, name="profile")
+app.add_typer(keys_app, name="keys")
+app.command()(backup)
+app.command()(restore)
 
 
 @app.command()
@@ -53,6 +57,7 @@ def serve(
             "(JARVIS_AUTH__ENABLED=true) ou écoutez sur 127.0.0.1.",
             2,
         )
+    check_store(settings)
     import uvicorn
 
     from jarvis.app import create_app

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -135,6 +135,37 @@ class TtsSettings(BaseModel):
 class StoreSettings(BaseModel):
     # SQLAlchemy async URL; default: SQLite file jarvis.db in data_dir.
     url: str | None = None
+    # Encrypt message text and conversation titles at rest (Fernet). Key: encryption_key (one key, or several
+    # separated by commas, newest first) or else the 0600 file encryption_key_file (default data_dir/jarvis.key,
+    # created on first use).
+    encryption: bool = False
+    encryption_key: SecretStr | None = None
+    encryption_key_file: Path | None = None
+
+
+class BackupSettings(BaseModel):
+    """Scheduled backups made by the running server (SQLite online backup)."""
+
+    enabled: bool = False
+    interval_hours: float = Field(24.0, gt=0)
+    keep: int = Field(7, ge=1)
+    dir: Path | None = None  # default: data_dir/backups
+
+
+class MqttSettings(BaseModel):
+    """Publish Jarvis's state and events to an MQTT broker and take commands from it."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(1883, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    topic_prefix: str = Field("jarvis", min_length=1, pattern=r"^[^#+]+$")
+    client_id: str | None = None
+    keepalive_seconds: int = Field(30, ge=5)
+    reconnect_max_seconds: float = Field(60.0, gt=0)
+    # Chat turns asked over MQTT; a message longer than chat.max_message_chars is refused like any other.
+    commands: bool = True
 
 
 class MemorySettings(BaseModel):
@@ -187,6 +218,8 @@ class Settings(BaseSettings):
     vad: VadSettings = Field(default_factory=VadSettings)
     tts: TtsSettings = Field(default_factory=TtsSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
     log: LogSettings = Field(default_factory=LogSettings)
@@ -209,6 +242,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup.dir or self.data_dir / "backups"
 
     @property
     def database_url(self) -> str:

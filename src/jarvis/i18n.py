@@ -57,6 +57,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "profile-say-city": "Vous habitez à {value}.",
         "profile-say-household": "Votre foyer : {value}.",
         "profile-say-preferences": "Vos préférences : {value}.",
+        "encryption-wrong-key": "La clé de chiffrement ({source}) ne déchiffre pas la base de données. Remettez la "
+        "clé qui l'a chiffrée (ou ajoutez-la après la nouvelle, séparée par une virgule). Rien n'a été modifié.",
+        "encryption-needed": "La base de données est chiffrée mais le chiffrement est désactivé : mettez "
+        "store.encryption à true (JARVIS_STORE__ENCRYPTION=true) avec sa clé (store.encryption_key ou "
+        "store.encryption_key_file).",
+        "encryption-key-invalid": "Clé de chiffrement invalide ({source}) : il faut une clé Fernet (44 caractères "
+        "base64), comme celles que donne « jarvis keys generate ».",
+        "encryption-key-permissions": "Le fichier de clé {path} est lisible par d'autres (droits {mode}) : "
+        "faites « chmod 600 {path} » puis relancez.",
+        "encryption-key-missing": "La base de données est chiffrée mais le fichier de clé {path} est absent : "
+        "remettez-le (ou indiquez la clé par JARVIS_STORE__ENCRYPTION_KEY). Rien n'a été modifié.",
+        "encryption-clear-data": "Le chiffrement est activé mais la base contient {count} textes en clair : "
+        "serveur arrêté, lancez « jarvis keys encrypt » pour les chiffrer (ou désactivez store.encryption).",
+        "encryption-off": "Le chiffrement est désactivé : mettez store.encryption à true "
+        "(JARVIS_STORE__ENCRYPTION=true) d'abord.",
+        "key-rotation-env": "La clé vient de JARVIS_STORE__ENCRYPTION_KEY : créez une clé avec « jarvis keys "
+        "generate », mettez « NOUVELLE,ANCIENNE » dans la variable, lancez « jarvis keys rotate », puis gardez "
+        "seulement la nouvelle.",
+        "server-running": "Le serveur Jarvis utilise {path} : arrêtez-le d'abord (cette opération a besoin "
+        "d'un accès exclusif à la base).",
+        "backup-not-sqlite": "Les sauvegardes intégrées concernent la base SQLite ; pour {url}, utilisez les "
+        "outils du moteur (pg_dump pour PostgreSQL).",
+        "backup-failed": "La sauvegarde a échoué : {detail}.",
+        "restore-invalid": "Restauration refusée, {path} n'est pas une sauvegarde Jarvis utilisable : {detail}. "
+        "Les données actuelles sont intactes.",
     },
     "en": {
         "auth-required": "Authentication required: send the header Authorization: Bearer <token>. "
@@ -108,6 +133,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "profile-say-city": "You live in {value}.",
         "profile-say-household": "Your household: {value}.",
         "profile-say-preferences": "Your preferences: {value}.",
+        "encryption-wrong-key": "The encryption key ({source}) does not decrypt the database. Put back the key "
+        "that encrypted it (or add it after the new one, separated by a comma). Nothing was changed.",
+        "encryption-needed": "The database is encrypted but encryption is off: set store.encryption to true "
+        "(JARVIS_STORE__ENCRYPTION=true) with its key (store.encryption_key or store.encryption_key_file).",
+        "encryption-key-invalid": "Invalid encryption key ({source}): a Fernet key (44 base64 characters) is "
+        "needed, such as those `jarvis keys generate` prints.",
+        "encryption-key-permissions": "The key file {path} is readable by others (mode {mode}): run "
+        "`chmod 600 {path}` and start again.",
+        "encryption-key-missing": "The database is encrypted but the key file {path} is missing: put it back (or "
+        "give the key in JARVIS_STORE__ENCRYPTION_KEY). Nothing was changed.",
+        "encryption-clear-data": "Encryption is on but the database holds {count} clear texts: with the server "
+        "stopped, run `jarvis keys encrypt` to encrypt them (or turn store.encryption off).",
+        "encryption-off": "Encryption is off: set store.encryption to true (JARVIS_STORE__ENCRYPTION=true) first.",
+        "key-rotation-env": "The key comes from JARVIS_STORE__ENCRYPTION_KEY: make a key with `jarvis keys "
+        "generate`, put `NEW,OLD` in the variable, run `jarvis keys rotate`, then keep only the new one.",
+        "server-running": "The Jarvis server is using {path}: stop it first (this needs exclusive access to the "
+        "database).",
+        "backup-not-sqlite": "Built-in backups are for the SQLite database; for {url}, use the engine's own tools "
+        "(pg_dump for PostgreSQL).",
+        "backup-failed": "The backup failed: {detail}.",
+        "restore-invalid": "Restore refused, {path} is not a usable Jarvis backup: {detail}. Current data is "
+        "untouched.",
     },
 }
 

@@ -16,6 +16,8 @@ from jarvis.brain.prompt import PromptBuilder
 from jarvis.brain.summary import ConversationSummariser
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
+from jarvis.events import Event
+from jarvis.integrations.mqtt import MqttBridge
 from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
 from jarvis.memory.embedder import E5Embedder
@@ -26,8 +28,11 @@ from jarvis.metrics import Metrics
 from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
 from jarvis.pipeline.chat import ChatPipeline
 from jarvis.pipeline.speech import SpeechService
+from jarvis.store.backup import BackupScheduler
 from jarvis.store.conversations import ConversationRepository
+from jarvis.store.crypto import open_cipher
 from jarvis.store.db import Database
+from jarvis.store.lock import DatabaseLock
 from jarvis.store.tokens import TokenRepository
 from jarvis.stt.base import Transcriber
 from jarvis.tts.base import Synthesizer
@@ -118,10 +123,38 @@ class Services:
     memory: MemoryService | None = None
     learner: MemoryLearner | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    lock: DatabaseLock | None = None
+    backups: BackupScheduler | None = None
+    mqtt: MqttBridge | None = None
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
         self._spawn(self._load())
+        if self.backups is not None:
+            self._spawn(self.backups.run())
+        if self.mqtt is not None:
+            self._spawn(self.mqtt.run())
+
+    async def readiness(self) -> dict[str, Any]:
+        """Which components are ready (as GET /ready, in short)."""
+        components = {
+            "llm": (await self.engine.health()).ready,
+            "stt": self.speech.stt.ready,
+            "tts": self.speech.tts.ready,
+            "database": await self.db.ping(),
+        }
+        return {"ready": all(components.values()), "components": components}
+
+    async def converse(self, text: str, conversation_id: str | None) -> tuple[dict[str, Any], JarvisError | None]:
+        """One text turn for an integration (MQTT): the run's end as a dict, and its error if any."""
+        self.llm.check_capacity()
+        prepared = await self.pipeline.prepare(text, conversation_id)
+
+        async def ignore(_: Event) -> None:
+            return None
+
+        result = await self.pipeline.run(prepared, ignore)
+        return result.end.model_dump(mode="json"), result.error
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -149,6 +182,8 @@ class Services:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
 
     async def close(self) -> None:
+        if self.mqtt is not None:
+            await self.mqtt.stop()
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
@@ -162,13 +197,31 @@ class Services:
         await self.speech.stt.close()
         await self.speech.tts.close()
         await self.db.close()
+        if self.lock is not None:
+            self.lock.release()
+
+
+async def open_database(settings: Settings) -> tuple[Database, DatabaseLock | None]:
+    """The database with its cipher, migrated; the lock tells `jarvis restore` and `jarvis keys` a server runs."""
+    db = Database(settings.database_url)
+    lock = DatabaseLock(db.path) if db.path is not None else None
+    if lock is not None and not lock.try_acquire():
+        log.warning("database-in-use", path=str(db.path))
+    try:
+        db.use_cipher(await open_cipher(settings, db))
+        await db.migrate()
+    except BaseException:
+        await db.close()
+        if lock is not None:
+            lock.release()
+        raise
+    return db, lock
 
 
 async def build_services(
     settings: Settings, *, engine: ChatEngine | None = None, metrics: Metrics | None = None
 ) -> Services:
-    db = Database(settings.database_url)
-    await db.migrate()
+    db, lock = await open_database(settings)
     metrics = metrics or Metrics()
     engine = engine or build_engine(settings)
     llm = LlmService(
@@ -228,7 +281,7 @@ async def build_services(
             rewarm=lambda: llm.warm(prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary)),
         )
         pipeline.learner = learner
-    return Services(
+    services = Services(
         settings=settings,
         speech=speech,
         db=db,
@@ -242,4 +295,19 @@ async def build_services(
         learner=learner,
         pipeline=pipeline,
         params=params,
+        lock=lock,
+        backups=backup_scheduler(settings, db),
     )
+    if settings.mqtt.enabled:
+        services.mqtt = MqttBridge(settings.mqtt, services.converse, services.readiness)
+        pipeline.observers.append(services.mqtt.observe)
+    return services
+
+
+def backup_scheduler(settings: Settings, db: Database) -> BackupScheduler | None:
+    if not settings.backup.enabled:
+        return None
+    if db.path is None:
+        log.warning("backup-not-sqlite", url=settings.database_url)
+        return None
+    return BackupScheduler(db.path, settings.backup_dir, settings.backup.interval_hours * 3600, settings.backup.keep)

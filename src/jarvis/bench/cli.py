@@ -120,3 +120,22 @@ def bench_memory(
     console.print(f"Plongement d'une requête : p50 {query['p50_ms']} ms, p95 {query['p95_ms']} ms")
     console.print(f"Ingestion : {results['ingestion']['items_per_second']} souvenirs/s")
     console.print(f"Résultats : {output}")
+
+
+@bench_app.command("store")
+def bench_store(
+    messages: Annotated[int, typer.Option(min=10, help="Messages dans chaque base d'essai.")] = 100_000,
+    timed: Annotated[int, typer.Option(min=1, help="Écritures d'un message mesurées une à une.")] = 300,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
+) -> None:
+    """Écriture d'un message avec et sans chiffrement, sauvegarde et restauration (bases temporaires)."""
+    from jarvis.bench.store import run_store_bench
+
+    with console.status("Mesure…") as status:
+        results = asyncio.run(run_store_bench(messages, timed, lambda step: status.update(f"Mesure : {step}")))
+    path = _write(results, output, "store")
+    table = Table("Indicateur", "Valeur", title=f"jarvis bench store ({messages} messages)")
+    for key, value in results.items():
+        table.add_row(key, json.dumps(value, ensure_ascii=False))
+    console.print(table)
+    console.print(f"Résultats : {path}")

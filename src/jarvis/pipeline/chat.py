@@ -32,6 +32,8 @@ from jarvis.stt.base import Transcript
 
 log = structlog.get_logger(__name__)
 Emit = Callable[[Event], Awaitable[None]]
+# Sees every event of every run (e.g. the MQTT bridge); must return at once and not raise.
+Observer = Callable[[Event], None]
 # Messages of these statuses were (at least partly) said to the user, so they belong in the history.
 HISTORY_STATUSES = ("complete", "cancelled")
 HISTORY_MESSAGES = 60
@@ -118,6 +120,7 @@ class ChatPipeline:
         self.last_summary = ""
         # Strong references: a run whose client left must still finish storing what was said.
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.observers: list[Observer] = []
 
     def start(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> asyncio.Task[RunResult]:
         """Run a turn in its own task, independent of the request that started it: cancelling the task (client
@@ -163,6 +166,7 @@ class ChatPipeline:
     async def run(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> RunResult:
         """Run one turn. Never raises a JarvisError: failures become an `error` event and a failed `run-end`.
         Cancellation (client gone, `cancel`, barge-in) keeps what was said and re-raises."""
+        emit = self._observed(emit)
         turn = _Turn(prepared, time.perf_counter())
         history: list[Said] = []
         said: Said | None = None
@@ -238,6 +242,20 @@ class ChatPipeline:
         if turn.speaker is not None:
             turn.speaker.feed(text)
         await emit(LlmDelta(run_id=turn.prepared.run_id, text=text))
+
+    def _observed(self, emit: Emit) -> Emit:
+        if not self.observers:
+            return emit
+
+        async def observed(event: Event) -> None:
+            for observer in self.observers:
+                try:
+                    observer(event)
+                except Exception:
+                    log.exception("observer-failed", event=event.type)
+            await emit(event)
+
+        return observed
 
     async def _finish_cancelled(self, turn: _Turn, emit: Emit) -> RunResult:
         if turn.speaker is not None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, literal, select, update
 
 from jarvis.errors import NotFoundError
 from jarvis.i18n import t
@@ -100,7 +100,9 @@ class ConversationRepository:
         now = utcnow()
         values: dict[str, Any] = {"updated_at": now}
         if role == "user":
-            values["title"] = case((Conversation.title == "", _title_from(content)), else_=Conversation.title)
+            # The new title is bound with the column's type, so that it is encrypted like the column.
+            title = literal(_title_from(content), Conversation.title.type)
+            values["title"] = case((Conversation.title == "", title), else_=Conversation.title)
         message_id = new_id()
         async with self.db.sessions() as session, session.begin():
             # Writing first takes the write lock, so the sequence number below cannot race another writer.

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from jarvis.errors import StoreError
+from jarvis.store.crypto import Cipher, install_cipher
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -37,16 +38,33 @@ def _upgrade(connection: Connection) -> None:
 class Database:
     """Owns the engine and the session factory; created by the app, never at import time."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, cipher: Cipher | None = None) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        # The SQLite file, None for other engines and in-memory databases.
+        self.path = Path(parsed.database) if self.is_sqlite and parsed.database not in (None, "", ":memory:") else None
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
+        self.cipher: Cipher | None = None
+        self.use_cipher(cipher)
+
+    def use_cipher(self, cipher: Cipher | None) -> None:
+        """Encrypt EncryptedText columns with `cipher` from now on (None: store them as they are)."""
+        self.cipher = cipher
+        install_cipher(self.engine.sync_engine.dialect, cipher)
+
+    async def compact(self) -> None:
+        """SQLite: fold the WAL into the file, rebuild it without free pages, empty the WAL (removes old values)."""
+        async with self.engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            await auto.exec_driver_sql("VACUUM")
+            await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def migrate(self) -> None:
         try:

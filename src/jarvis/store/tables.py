@@ -6,9 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, LargeBinary, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from jarvis.store.crypto import EncryptedText
 
 
 def utcnow() -> datetime:
@@ -46,11 +48,11 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    title: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(EncryptedText(), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # A summary of the messages up to seq `summary_seq`, which the prompt carries instead of those messages.
-    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary: Mapped[str] = mapped_column(EncryptedText(), default="", server_default="")
     summary_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     messages: Mapped[list[Message]] = relationship(
@@ -70,7 +72,7 @@ class Message(Base):
     # Monotonic order inside a conversation (timestamps can tie).
     seq: Mapped[int] = mapped_column()
     role: Mapped[str] = mapped_column(String(16))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(EncryptedText())
     # complete | cancelled | failed
     status: Mapped[str] = mapped_column(String(16), default="complete")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -96,11 +98,11 @@ class Memory(Base):
     __tablename__ = "memories"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())
     # fact | preference | event | note
     kind: Mapped[str] = mapped_column(String(16))
     # Who the memory is about ("" when it is about the person speaking to Jarvis).
-    subject: Mapped[str] = mapped_column(String(100), default="")
+    subject: Mapped[str] = mapped_column(EncryptedText(), default="")
     # permanent | important | normal | temporary | auto_delete
     retention: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -123,5 +125,5 @@ class ProfileEntry(Base):
     __tablename__ = "profile"
 
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(EncryptedText())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
