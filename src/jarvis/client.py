@@ -102,6 +102,19 @@ class ApiClient:
         except httpx.TimeoutException as exc:
             raise JarvisError(f"Le serveur {self.url} n'a pas répondu à temps.", code="server-timeout") from exc
 
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A JSON request; raises JarvisError with the server's code on failure."""
+        try:
+            with self._client() as client:
+                response = client.request(method, path, **kwargs)
+        except httpx.ConnectError as exc:
+            raise self._unreachable() from exc
+        except httpx.TimeoutException as exc:
+            raise JarvisError(f"Le serveur {self.url} n'a pas répondu à temps.", code="server-timeout") from exc
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return response.json()
+
     def voice_turn(self, audio: bytes, conversation_id: str | None) -> httpx.Response:
         """One spoken turn through POST /api/voice/turn; the reply WAV is the body, texts are in headers."""
         params = {"conversation_id": conversation_id} if conversation_id else {}

@@ -19,12 +19,17 @@ from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
 from jarvis.metrics import Metrics
 from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
+from jarvis.pipeline.announce import SessionHub
 from jarvis.pipeline.chat import ChatPipeline
 from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
 from jarvis.store.db import Database
+from jarvis.store.timers import TimerRepository
 from jarvis.store.tokens import TokenRepository
 from jarvis.stt.base import Transcriber
+from jarvis.timers.service import TimerService
+from jarvis.tools.builtin import datetime_tools, timer_tools
+from jarvis.tools.registry import ToolRegistry
 from jarvis.tts.base import Synthesizer
 
 log = structlog.get_logger(__name__)
@@ -110,11 +115,15 @@ class Services:
     pipeline: ChatPipeline
     params: GenerationParams
     speech: SpeechService
+    tools: ToolRegistry
+    timers: TimerService
+    hub: SessionHub
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
         self._spawn(self._load())
+        self._spawn(self.timers.resume())
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -127,7 +136,8 @@ class Services:
         except JarvisError as exc:
             log.error("llm-load-failed", code=exc.code, error=exc.message)
         else:
-            self.llm.warm(self.prompts.build_prefix([]))  # a new conversation's prefix, before the first question
+            # A new conversation's prefix (with the tool definitions), before the first question.
+            self.llm.warm(self.prompts.build_prefix([]), self.pipeline.tool_specs)
             self._spawn(self.pipeline.keep_warm())
         for name, engine in (("stt", self.speech.stt), ("tts", self.speech.tts)):
             try:
@@ -139,6 +149,7 @@ class Services:
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
+        await self.timers.close()
         await self.pipeline.close()
         await self.llm.close()
         await self.engine.close()
@@ -166,6 +177,7 @@ async def build_services(
         language=settings.chat.language,
         timezone=ZoneInfo(settings.chat.timezone) if settings.chat.timezone else None,
         history_tokens=settings.chat.history_tokens,
+        tools_hint=settings.tools.enabled,
     )
     params = GenerationParams(
         max_tokens=settings.llm.max_tokens,
@@ -187,7 +199,28 @@ async def build_services(
         tts_timeout_seconds=settings.tts.timeout_seconds,
     )
     conversations = ConversationRepository(db)
-    pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech)
+    hub = SessionHub()
+    timers = TimerService(
+        TimerRepository(db),
+        now=prompts.now,
+        language=settings.chat.language,
+        min_seconds=settings.timers.min_seconds,
+        max_seconds=settings.timers.max_seconds,
+    )
+    timers.announcer = hub
+    tools = ToolRegistry(timeout_seconds=settings.tools.timeout_seconds)
+    tools.set_source("builtin", [*datetime_tools(prompts.now, settings.chat.language), *timer_tools(timers)])
+    pipeline = ChatPipeline(
+        conversations,
+        llm,
+        prompts,
+        params,
+        metrics,
+        settings.chat.max_message_chars,
+        speech,
+        tools=tools if settings.tools.enabled else None,
+        max_tool_steps=settings.tools.max_steps,
+    )
     return Services(
         settings=settings,
         speech=speech,
@@ -200,4 +233,7 @@ async def build_services(
         tokens=TokenRepository(db),
         pipeline=pipeline,
         params=params,
+        tools=tools,
+        timers=timers,
+        hub=hub,
     )

@@ -38,11 +38,11 @@ MONTHS_FR = (
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
 
-_WEEKDAYS = {
+WEEKDAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_MONTHS = {
+MONTHS = {
     "fr": MONTHS_FR,
     "en": (
         "January",
@@ -63,9 +63,9 @@ _MONTHS = {
 
 def describe_now(now: datetime, language: str) -> str:
     """The local date and time as a sentence the model reads (minute resolution)."""
-    lang = language if language in _WEEKDAYS else "fr"
-    weekday = _WEEKDAYS[lang][now.weekday()]
-    month = _MONTHS[lang][now.month - 1]
+    lang = language if language in WEEKDAYS else "fr"
+    weekday = WEEKDAYS[lang][now.weekday()]
+    month = MONTHS[lang][now.month - 1]
     zone = now.tzname() or ""
     if lang == "fr":
         return f"Contexte : nous sommes le {weekday} {now.day} {month} {now.year}, il est {now:%H:%M} ({zone})."
@@ -92,10 +92,15 @@ class PromptBuilder:
     timezone: ZoneInfo | None
     history_tokens: int
     clock: Callable[[], datetime] = datetime.now
+    # Tools go with every request (their definitions are part of the constant prefix): tell the model to use them.
+    tools_hint: bool = False
 
     @property
     def system_prompt(self) -> str:
-        return PERSONA.get(self.language, PERSONA["fr"])
+        persona = PERSONA.get(self.language, PERSONA["fr"])
+        if self.tools_hint:
+            persona += TOOLS_HINT.get(self.language, TOOLS_HINT["fr"])
+        return persona
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.timezone) if self.timezone is not None else moment.astimezone()

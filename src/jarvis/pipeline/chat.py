@@ -4,6 +4,7 @@ errors into `error` events, and every run ends with `run-end`."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,15 +17,27 @@ from numpy.typing import NDArray
 
 from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
-from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, SttEnd, SttNoSpeech, Timings
+from jarvis.events import (
+    ErrorEvent,
+    Event,
+    LlmDelta,
+    RunEnd,
+    RunStart,
+    SttEnd,
+    SttNoSpeech,
+    Timings,
+    ToolCallEvent,
+    ToolResultEvent,
+)
 from jarvis.i18n import t
-from jarvis.llm.base import GenerationParams
+from jarvis.llm.base import ChatMessage, GenerationParams, ToolCall
 from jarvis.llm.service import GenerationStats, LlmService
 from jarvis.metrics import Metrics
 from jarvis.pipeline.speaker import EmitAudio, Speaker
 from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
 from jarvis.stt.base import Transcript
+from jarvis.tools.registry import ToolOutcome, ToolRegistry
 
 log = structlog.get_logger(__name__)
 Emit = Callable[[Event], Awaitable[None]]
@@ -70,6 +83,18 @@ class _Turn:
     reply: list[str] = field(default_factory=list)
     speaker: Speaker | None = None
     stt_seconds: float | None = None
+    tool_outcomes: list[ToolOutcome] = field(default_factory=list)
+
+    def add_step(self, step: GenerationStats) -> None:
+        """Fold one generation of the tool loop into the turn's figures."""
+        total = self.stats
+        total.queue_seconds += step.queue_seconds
+        if total.first_token_seconds is None and step.first_token_seconds is not None:
+            total.first_token_seconds = total.total_seconds + step.first_token_seconds
+        total.total_seconds += step.total_seconds
+        total.prompt_tokens = step.prompt_tokens if step.prompt_tokens is not None else total.prompt_tokens
+        total.cached_tokens = step.cached_tokens if step.cached_tokens is not None else total.cached_tokens
+        total.completion_tokens += step.completion_tokens
 
     def kept_reply(self, status: str) -> str:
         # A spoken reply cut short keeps only what the user actually received as audio.
@@ -88,8 +113,12 @@ class ChatPipeline:
         metrics: Metrics,
         max_message_chars: int,
         speech: SpeechService,
+        tools: ToolRegistry | None = None,
+        max_tool_steps: int = 4,
     ) -> None:
         self.speech = speech
+        self.tools = tools
+        self.max_tool_steps = max_tool_steps
         self.conversations = conversations
         self.llm = llm
         self.prompts = prompts
@@ -171,12 +200,7 @@ class ChatPipeline:
                     timeout_seconds=self.speech.tts_timeout_seconds,
                 )
             messages = self.prompts.build(history, said.content, at=said.at)
-            async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
-                if chunk.text:
-                    turn.reply.append(chunk.text)
-                    if turn.speaker is not None:
-                        turn.speaker.feed(chunk.text)
-                    await emit(LlmDelta(run_id=prepared.run_id, text=chunk.text))
+            await self._generate(turn, messages, emit)
             if turn.speaker is not None:
                 await turn.speaker.finish()
         except asyncio.CancelledError:
@@ -198,6 +222,66 @@ class ChatPipeline:
                 await turn.speaker.cancel()
         self._warm_next_turn(history, said, turn)
         return result
+
+    @property
+    def tool_specs(self) -> list[dict[str, Any]] | None:
+        return self.tools.specs() if self.tools is not None else None
+
+    async def _generate(self, turn: _Turn, messages: list[ChatMessage], emit: Emit) -> None:
+        """The tool loop: generate; while the model asks for tools, run them and generate again (bounded).
+        Text is streamed (and spoken) as it comes, whichever step writes it."""
+        run_id = turn.prepared.run_id
+        tools = self.tool_specs
+        for step in range(self.max_tool_steps + 1):
+            stats = GenerationStats()
+            calls: list[ToolCall] = []
+            text: list[str] = []
+            try:
+                async for chunk in self.llm.stream(messages, tools, self.params, stats):
+                    if chunk.text:
+                        text.append(chunk.text)
+                        await self._say(turn, chunk.text, emit)
+                    calls.extend(chunk.tool_calls)
+            finally:
+                turn.add_step(stats)
+            if not calls or self.tools is None:
+                return
+            if step == self.max_tool_steps:
+                log.warning("tool-steps-exceeded", run_id=run_id, steps=step)
+                await self._say(turn, (" " if turn.reply else "") + t("tool-steps-exceeded"), emit)
+                return
+            messages = [*messages, _assistant_calls("".join(text), calls)]
+            outcomes: list[ToolOutcome] = []
+            for call in calls:
+                await emit(ToolCallEvent(run_id=run_id, call_id=call.id, name=call.name, arguments=call.arguments))
+                outcome = await self.tools.execute(call)
+                outcomes.append(outcome)
+                turn.tool_outcomes.append(outcome)
+                log.info("tool-called", run_id=run_id, tool=call.name, ok=outcome.ok, seconds=round(outcome.seconds, 3))
+                await emit(
+                    ToolResultEvent(
+                        run_id=run_id,
+                        call_id=call.id,
+                        name=call.name,
+                        ok=outcome.ok,
+                        content=outcome.content,
+                        error_code=outcome.error_code,
+                        seconds=round(outcome.seconds, 4),
+                    )
+                )
+                content = outcome.content if outcome.ok else t("tool-error", message=outcome.content)
+                messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": content})
+            if all(outcome.says_itself for outcome in outcomes):
+                # Direct tools answer in their own words: no second generation.
+                said = " ".join(outcome.content for outcome in outcomes)
+                await self._say(turn, (" " if turn.reply else "") + said, emit)
+                return
+
+    async def _say(self, turn: _Turn, text: str, emit: Emit) -> None:
+        turn.reply.append(text)
+        if turn.speaker is not None:
+            turn.speaker.feed(text)
+        await emit(LlmDelta(run_id=turn.prepared.run_id, text=text))
 
     async def _finish_cancelled(self, turn: _Turn, emit: Emit) -> RunResult:
         if turn.speaker is not None:
@@ -239,14 +323,14 @@ class ChatPipeline:
         if text:
             history = [*history, Said("assistant", text, self.prompts.clock())]
         self.last_history = history
-        self.llm.warm(self.prompts.build_prefix(history))
+        self.llm.warm(self.prompts.build_prefix(history), self.tool_specs)
 
     async def keep_warm(self) -> None:
         """Each minute the date context changes: re-prepare the latest conversation's prefix while idle."""
         while True:
             now = self.prompts.now()
             await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
-            self.llm.warm(self.prompts.build_prefix(self.last_history))
+            self.llm.warm(self.prompts.build_prefix(self.last_history), self.tool_specs)
 
     async def _finish(self, turn: _Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
         prepared, stats, speaker = turn.prepared, turn.stats, turn.speaker
@@ -267,6 +351,11 @@ class ChatPipeline:
         if speaker is not None and speaker.first_audio_seconds is not None:
             self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)
         message_id = None
+        try:
+            for outcome in turn.tool_outcomes:  # the record of what was done, before the reply that reports it
+                await self.conversations.add_message(prepared.conversation_id, "tool", _tool_record(outcome))
+        except JarvisError as exc:
+            error = error or exc
         if text:
             try:
                 stored = await self.conversations.add_message(
@@ -300,6 +389,34 @@ class ChatPipeline:
             log.info("run-end-undelivered", run_id=prepared.run_id)
         log.info("run-end", run_id=prepared.run_id, status=status, **timings.model_dump(exclude_none=True))
         return RunResult(end=end, error=error)
+
+
+def _assistant_calls(text: str, calls: list[ToolCall]) -> ChatMessage:
+    return {
+        "role": "assistant",
+        "content": text,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments, ensure_ascii=False)},
+            }
+            for call in calls
+        ],
+    }
+
+
+def _tool_record(outcome: ToolOutcome) -> str:
+    """A stored `tool` message: which tool, with what, and what came back (shown in the conversation's history,
+    not put back in later prompts)."""
+    record = {
+        "name": outcome.call.name,
+        "arguments": outcome.call.arguments,
+        "ok": outcome.ok,
+        "content": outcome.content,
+        "source": outcome.source,
+    }
+    return json.dumps(record, ensure_ascii=False)
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -85,3 +85,22 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class TimerRow(Base):
+    """A timer or reminder owned by Jarvis (it survives restarts)."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16), default="timer")  # timer | reminder
+    label: Mapped[str] = mapped_column(String(200), default="")
+    duration_seconds: Mapped[float] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    # active | finished | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    late_seconds: Mapped[float] = mapped_column(default=0.0)
+    # When a session received the announcement; None: still to announce (it finished while nobody listened).
+    announced_at: Mapped[datetime | None] = mapped_column(default=None)
