@@ -22,6 +22,7 @@ from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
 from jarvis.pipeline.announce import SessionHub
 from jarvis.pipeline.chat import ChatPipeline
 from jarvis.pipeline.speech import SpeechService
+from jarvis.plugins.manager import PluginManager
 from jarvis.store.conversations import ConversationRepository
 from jarvis.store.db import Database
 from jarvis.store.timers import TimerRepository
@@ -118,7 +119,9 @@ class Services:
     tools: ToolRegistry
     timers: TimerService
     hub: SessionHub
+    plugins: PluginManager | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
@@ -130,7 +133,18 @@ class Services:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    async def _load_plugins(self) -> None:
+        if self.plugins is None:
+            return
+        try:
+            await self.plugins.load_all()
+        except Exception:  # a plugin must never take the server down
+            log.exception("plugins-load-failed")
+        if self.settings.plugins.watch:
+            self._spawn(self.plugins.watch(self.stopping))
+
     async def _load(self) -> None:
+        await self._load_plugins()  # first: their tools belong in the prefix warmed below
         try:
             await self.engine.load()
         except JarvisError as exc:
@@ -146,6 +160,7 @@ class Services:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
 
     async def close(self) -> None:
+        self.stopping.set()
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
@@ -221,7 +236,11 @@ async def build_services(
         tools=tools if settings.tools.enabled else None,
         max_tool_steps=settings.tools.max_steps,
     )
+    plugins = None
+    if settings.plugins.enabled:
+        plugins = PluginManager(tools, settings.plugins_dir, entry_points_enabled=settings.plugins.entry_points)
     return Services(
+        plugins=plugins,
         settings=settings,
         speech=speech,
         db=db,
