@@ -190,7 +190,9 @@ class McpServerSettings(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)
     # http: the streamable HTTP endpoint, e.g. http://127.0.0.1:8765/mcp
     url: str | None = None
-    connect_timeout_seconds: float = Field(10.0, gt=0)
+    # Put before each tool name (e.g. "notes_"), when two servers offer tools of the same name.
+    tool_prefix: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,20}$")
+    connect_timeout_seconds: float = Field(20.0, gt=0)
     # Wait this long before trying again a server that is down.
     retry_seconds: float = Field(30.0, gt=0)
 

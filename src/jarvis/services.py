@@ -30,6 +30,7 @@ from jarvis.store.tokens import TokenRepository
 from jarvis.stt.base import Transcriber
 from jarvis.timers.service import TimerService
 from jarvis.tools.builtin import datetime_tools, timer_tools
+from jarvis.tools.mcp import McpManager
 from jarvis.tools.registry import ToolRegistry
 from jarvis.tts.base import Synthesizer
 
@@ -120,6 +121,8 @@ class Services:
     timers: TimerService
     hub: SessionHub
     plugins: PluginManager | None = None
+    mcp: McpManager | None = None
+    _mcp_task: asyncio.Task[None] | None = None
     background: set[asyncio.Task[None]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -127,6 +130,8 @@ class Services:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
         self._spawn(self._load())
         self._spawn(self.timers.resume())
+        if self.mcp is not None:
+            self._mcp_task = asyncio.create_task(self.mcp.run(self.stopping))
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -161,6 +166,12 @@ class Services:
 
     async def close(self) -> None:
         self.stopping.set()
+        if self._mcp_task is not None:  # let the MCP sessions close (their servers stop) before cancelling
+            try:
+                await asyncio.wait_for(asyncio.shield(self._mcp_task), 5)
+            except (TimeoutError, Exception):
+                self._mcp_task.cancel()
+                await asyncio.gather(self._mcp_task, return_exceptions=True)
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
@@ -239,8 +250,10 @@ async def build_services(
     plugins = None
     if settings.plugins.enabled:
         plugins = PluginManager(tools, settings.plugins_dir, entry_points_enabled=settings.plugins.entry_points)
+    mcp = McpManager(settings.mcp.servers, tools, settings.tools.timeout_seconds) if settings.mcp.servers else None
     return Services(
         plugins=plugins,
+        mcp=mcp,
         settings=settings,
         speech=speech,
         db=db,

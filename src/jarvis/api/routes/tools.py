@@ -87,3 +87,26 @@ async def call_tool(name: str, services: ServicesDep, arguments: dict[str, Any] 
         error_code=outcome.error_code,
         seconds=round(outcome.seconds, 4),
     )
+
+
+class McpServerOut(BaseModel):
+    name: str
+    transport: str
+    state: str
+    error: str | None = None
+    tools: list[str]
+
+
+class McpServerList(BaseModel):
+    servers: list[McpServerOut]
+
+
+@router.get("/mcp", response_model=McpServerList, summary="Configured MCP servers: connected, or why not")
+async def list_mcp_servers(services: ServicesDep) -> McpServerList:
+    statuses = services.mcp.statuses() if services.mcp is not None else []
+    return McpServerList(
+        servers=[
+            McpServerOut(name=s.name, transport=s.transport, state=s.state, error=s.error, tools=s.tools)
+            for s in statuses
+        ]
+    )
