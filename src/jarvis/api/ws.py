@@ -133,6 +133,8 @@ class Session:
             self.audio = await asyncio.to_thread(
                 AudioInput.from_frame, frame, settings.stt.max_audio_seconds, settings.vad
             )
+            if self.audio.speak:
+                self.speaks, self.voice = True, self.audio.voice
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
 
