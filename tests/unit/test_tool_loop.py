@@ -196,3 +196,22 @@ async def test_the_loop_is_bounded(db: Database) -> None:
     assert len(engine.requests) == 3  # the first generation and two more after tool results
     assert types(events).count("tool-call") == 2
     assert "trop d'appels d'outils" in result.end.reply
+
+
+async def test_past_tool_calls_stay_in_the_prompt(db: Database) -> None:
+    engine = ScriptedEngine([calls(("weather", {"city": "Paris"})), text("Il fait 12 degrés."), text("De rien.")])
+    pipeline = pipeline_for(engine, db)
+    _, first = await run(pipeline, "Quel temps à Paris ?")
+    events: list[Event] = []
+
+    async def emit(event: Event) -> None:
+        events.append(event)
+
+    await pipeline.run(await pipeline.prepare("Merci", first.end.conversation_id), emit)
+    during, _ = engine.requests[1]  # the first turn's last generation
+    after, _ = engine.requests[2]  # the next turn
+    roles = [m["role"] for m in after]
+    assert roles == ["system", "system", "user", "assistant", "tool", "assistant", "system", "user"]
+    assert after[3]["tool_calls"][0]["function"] == {"name": "weather", "arguments": '{"city": "Paris"}'}
+    assert after[4]["content"] == during[-1]["content"]  # the same result the model read then
+    assert after[5]["content"] == "Il fait 12 degrés."

@@ -3,11 +3,13 @@ everything that changes (date and time) goes right before the newest user messag
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from jarvis.i18n import t
 from jarvis.llm.base import ChatMessage
 
 PERSONA = {
@@ -77,6 +79,31 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 3 + 4
 
 
+def tool_exchange(record: str) -> list[ChatMessage]:
+    """A stored tool record (the `tool` message of a past turn) as the call and result the model saw then, so that
+    past turns show which actions really happened (a small model otherwise imitates "done" without calling)."""
+    try:
+        data = json.loads(record)
+        name, arguments, ok, content = data["name"], data["arguments"], data["ok"], data["content"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    call_id = "call_" + str(abs(hash(record)) % 10**12)
+    call = {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
+    }
+    return [
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {
+            "role": "tool",
+            "tool_call_id": call_id,
+            "name": name,
+            "content": content if ok else t("tool-error", message=content),
+        },
+    ]
+
+
 @dataclass(frozen=True)
 class Said:
     """A past message of the conversation and when it was said."""
@@ -126,13 +153,17 @@ class PromptBuilder:
             turn: list[ChatMessage] = [{"role": said.role, "content": said.content}]
             if said.role == "user":
                 turn.insert(0, self.context(said.at))
-            cost = sum(estimate_tokens(m["content"]) for m in turn)
+            elif said.role == "tool":
+                turn = tool_exchange(said.content)
+            cost = sum(estimate_tokens(m["content"]) for m in turn) + (
+                len(said.content) // 4 if said.role == "tool" else 0
+            )
             if cost > budget:
                 break
             budget -= cost
             kept[:0] = turn
         # Start the kept history on a user turn so the model never sees an orphan reply first.
-        while kept and kept[0]["role"] == "assistant":
+        while kept and kept[0]["role"] in ("assistant", "tool"):
             kept.pop(0)
         return [
             {"role": "system", "content": self.system_prompt},

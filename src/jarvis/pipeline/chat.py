@@ -181,7 +181,7 @@ class ChatPipeline:
             history = [
                 Said(m.role, m.content, m.created_at)
                 for m in await self.conversations.messages(prepared.conversation_id, limit=HISTORY_MESSAGES)
-                if m.status in HISTORY_STATUSES and m.role in ("user", "assistant")
+                if m.status in HISTORY_STATUSES and m.role in ("user", "assistant", "tool")
             ]
             said = await self._user_message(turn, emit)
             if said is None:
@@ -319,6 +319,8 @@ class ChatPipeline:
         """While the user reads or listens, prepare the prompt prefix their next message will extend."""
         if said is not None:
             history = [*history, said]
+        now = self.prompts.clock()
+        history = [*history, *(Said("tool", _tool_record(o), now) for o in turn.tool_outcomes)]
         text = turn.kept_reply("complete")
         if text:
             history = [*history, Said("assistant", text, self.prompts.clock())]

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import structlog
 
 from jarvis.config import McpServerSettings
+from jarvis.i18n import t
 from jarvis.tools.base import Tool, ToolError
 from jarvis.tools.registry import ToolRegistry
 
@@ -150,7 +151,8 @@ class McpConnection:
     async def call(self, name: str, arguments: dict[str, Any]) -> str:
         client = self._client
         if client is None:
-            raise ToolError(f"Le serveur MCP {self.settings.name} n'est pas connecté.", code="mcp-unavailable")
+            detail = self.status.error or self.status.state
+            raise ToolError(t("mcp-unavailable", name=self.settings.name, detail=detail), code="mcp-unavailable")
         try:
             result = await client.call_tool(name, arguments, read_timeout_seconds=self.call_timeout_seconds)
         except asyncio.CancelledError:
