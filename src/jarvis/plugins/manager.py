@@ -45,8 +45,16 @@ def _is_tool(value: Any) -> bool:
 
 
 class PluginManager:
-    def __init__(self, registry: ToolRegistry, folder: Path | None, *, entry_points_enabled: bool = True) -> None:
+    def __init__(
+        self,
+        registry: ToolRegistry,
+        folder: Path | None,
+        *,
+        entry_points_enabled: bool = True,
+        hook_timeout_seconds: float = HOOK_TIMEOUT_SECONDS,
+    ) -> None:
         self.registry = registry
+        self.hook_timeout_seconds = hook_timeout_seconds
         self.folder = folder
         self.entry_points_enabled = entry_points_enabled
         self.status: dict[str, PluginStatus] = {}
@@ -131,10 +139,10 @@ class PluginManager:
             for impl in self.pm.hook.jarvis_tools.get_hookimpls():
                 if impl.plugin_name != status.name:
                     continue
-                items: Any = await asyncio.wait_for(asyncio.to_thread(impl.function), HOOK_TIMEOUT_SECONDS)
+                items: Any = await asyncio.wait_for(asyncio.to_thread(impl.function), self.hook_timeout_seconds)
                 tools.extend(self._as_tool(item, status.name) for item in items or [])
         except TimeoutError:
-            self._failed(status, f"le hook jarvis_tools n'a pas répondu en {HOOK_TIMEOUT_SECONDS:g} s")
+            self._failed(status, f"le hook jarvis_tools n'a pas répondu en {self.hook_timeout_seconds:g} s")
             return
         except Exception as exc:
             self._failed(status, exc)
