@@ -54,7 +54,7 @@ async def test_asking_the_time_calls_the_datetime_tool(llm_server: JarvisServer)
         result = next(e for e in events if e["type"] == "tool-result")
         assert result["ok"] and result["content"].startswith("Il est ")
         end = events[-1]
-        assert end["status"] == "complete" and end["reply"].endswith(result["content"])
+        assert end["status"] == "complete" and end["reply"] == result["content"]
 
 
 async def test_asking_for_a_timer_starts_one_that_fires(llm_server: JarvisServer) -> None:
@@ -66,7 +66,7 @@ async def test_asking_for_a_timer_starts_one_that_fires(llm_server: JarvisServer
         assert result["ok"], result
         started = next(e for e in events if e["type"] == "timer-started")
         assert started["timer"]["duration_seconds"] == 5
-        assert events[-1]["reply"].endswith("C'est parti : minuteur de 5 secondes.")
+        assert events[-1]["reply"] == "C'est parti : minuteur de 5 secondes."
         while True:
             frame = await asyncio.wait_for(ws.recv(), 60)
             if isinstance(frame, str) and json.loads(frame)["type"] == "timer-finished":

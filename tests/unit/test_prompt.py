@@ -166,11 +166,3 @@ def test_english_persona() -> None:
 
 def test_unknown_language_uses_french_persona() -> None:
     assert builder(language="de").system_prompt == PERSONA["fr"]
-
-
-def test_with_a_clock_tool_the_context_gives_only_the_date() -> None:
-    text = describe_now(FIXED.astimezone(PARIS), "fr", with_time=False)
-    assert "dimanche" in text and "il est" not in text and ":" not in text.split(":", 1)[1]
-    builder = PromptBuilder(language="fr", timezone=PARIS, history_tokens=100, tools_hint=True)
-    assert "il est" not in builder.context(FIXED)["content"]
-    assert "outils" in builder.system_prompt

@@ -63,19 +63,14 @@ MONTHS = {
 }
 
 
-def describe_now(now: datetime, language: str, with_time: bool = True) -> str:
-    """The local date and time as a sentence the model reads (minute resolution); without the time when the model
-    has a clock tool (it then asks the tool, which knows the second, instead of reading a minute-old time)."""
+def describe_now(now: datetime, language: str) -> str:
+    """The local date and time as a sentence the model reads (minute resolution)."""
     lang = language if language in WEEKDAYS else "fr"
     weekday = WEEKDAYS[lang][now.weekday()]
     month = MONTHS[lang][now.month - 1]
     zone = now.tzname() or ""
     if lang == "fr":
-        if not with_time:
-            return f"Contexte : nous sommes le {weekday} {now.day} {month} {now.year}."
         return f"Contexte : nous sommes le {weekday} {now.day} {month} {now.year}, il est {now:%H:%M} ({zone})."
-    if not with_time:
-        return f"Context: today is {weekday}, {month} {now.day}, {now.year}."
     return f"Context: today is {weekday}, {month} {now.day}, {now.year}; the time is {now:%H:%M} ({zone})."
 
 
@@ -141,7 +136,7 @@ class PromptBuilder:
         return self.local(self.clock())
 
     def context(self, moment: datetime) -> ChatMessage:
-        return {"role": "system", "content": describe_now(self.local(moment), self.language, not self.tools_hint)}
+        return {"role": "system", "content": describe_now(self.local(moment), self.language)}
 
     def build(self, history: Sequence[Said], user_text: str, at: datetime | None = None) -> list[ChatMessage]:
         """System prompt, the most recent history that fits the budget, the date and time, the new message."""
