@@ -123,6 +123,7 @@ class Services:
     plugins: PluginManager | None = None
     mcp: McpManager | None = None
     _mcp_task: asyncio.Task[None] | None = None
+    prompt_warmed: bool = False
     background: set[asyncio.Task[None]] = field(default_factory=set)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -163,6 +164,10 @@ class Services:
                 await engine.load()
             except JarvisError as exc:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
+        # The system prompt with the tool definitions is long: answer "ready" once it is evaluated, not before
+        # (a first question would otherwise wait for it).
+        await self.llm.wait_warm()
+        self.prompt_warmed = True
 
     async def close(self) -> None:
         self.stopping.set()
