@@ -131,7 +131,8 @@ class JarvisServer:
             [sys.executable, "-m", "jarvis", "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         if wait_ready:
-            wait_http(f"{self.url}/ready", timeout=180, process=self.process)
+            # Ready means the model is loaded and its prompt prefix evaluated: minutes on a loaded 2-core machine.
+            wait_http(f"{self.url}/ready", timeout=600, process=self.process)
         else:
             wait_http(f"{self.url}/health", timeout=60, process=self.process)
         return self

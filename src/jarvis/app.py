@@ -19,6 +19,8 @@ from jarvis.api.routes.chat import router as chat_router
 from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
 from jarvis.api.routes.memories import router as memories_router
+from jarvis.api.routes.timers import router as timers_router
+from jarvis.api.routes.tools import router as tools_router
 from jarvis.api.routes.voice import router as voice_router
 from jarvis.api.ws import router as ws_router
 from jarvis.config import Settings
@@ -57,7 +59,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         openai_router,
         openai_audio_router,
     )
-    for router in (*routers, backups_router, ws_router):
+    for router in (*routers, backups_router, timers_router, tools_router, ws_router):
         app.include_router(router)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
     # is read before the token is checked.

@@ -199,6 +199,60 @@ class ChatSettings(BaseModel):
         return value
 
 
+class ToolsSettings(BaseModel):
+    """The tool loop: the model may call tools (built-ins, plugins, MCP servers) before it answers."""
+
+    enabled: bool = True
+    # Tool rounds per turn before Jarvis gives up and says so.
+    max_steps: int = Field(4, ge=1, le=20)
+    # Per tool call; a hanging plugin tool disables its plugin.
+    timeout_seconds: float = Field(10.0, gt=0)
+
+
+class TimerSettings(BaseModel):
+    min_seconds: float = Field(1.0, gt=0)
+    max_seconds: float = Field(30 * 86400, gt=0)  # 30 days
+
+
+class PluginSettings(BaseModel):
+    enabled: bool = True
+    # Python files loaded as plugins; default data_dir/plugins. Reloaded when a file changes.
+    dir: Path | None = None
+    watch: bool = True
+    # Also load the installed packages of the entry-point group `jarvis.plugins`.
+    entry_points: bool = True
+
+
+class McpServerSettings(BaseModel):
+    """One Model Context Protocol server whose tools Jarvis may call."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    transport: Literal["stdio", "http"] = "stdio"
+    # stdio: the command that starts the server.
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    # http: the streamable HTTP endpoint, e.g. http://127.0.0.1:8765/mcp
+    url: str | None = None
+    # Put before each tool name (e.g. "notes_"), when two servers offer tools of the same name.
+    tool_prefix: str = Field("", pattern=r"^[A-Za-z0-9_-]{0,20}$")
+    connect_timeout_seconds: float = Field(20.0, gt=0)
+    # Wait this long before trying again a server that is down.
+    retry_seconds: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _needs_target(self) -> McpServerSettings:
+        if self.transport == "stdio" and not self.command:
+            raise ValueError(f"mcp server {self.name}: command is required for the stdio transport")
+        if self.transport == "http" and not self.url:
+            raise ValueError(f"mcp server {self.name}: url is required for the http transport")
+        return self
+
+
+class McpSettings(BaseModel):
+    servers: list[McpServerSettings] = Field(default_factory=list)
+
+
 class LogSettings(BaseModel):
     level: Literal["debug", "info", "warning", "error"] = "info"
     json_format: bool | None = None  # None: JSON when stderr is not a terminal
@@ -222,6 +276,10 @@ class Settings(BaseSettings):
     mqtt: MqttSettings = Field(default_factory=MqttSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)
     memory: MemorySettings = Field(default_factory=MemorySettings)
+    tools: ToolsSettings = Field(default_factory=ToolsSettings)
+    timers: TimerSettings = Field(default_factory=TimerSettings)
+    plugins: PluginSettings = Field(default_factory=PluginSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
     log: LogSettings = Field(default_factory=LogSettings)
 
     @classmethod
@@ -246,6 +304,10 @@ class Settings(BaseSettings):
     @property
     def backup_dir(self) -> Path:
         return self.backup.dir or self.data_dir / "backups"
+
+    @property
+    def plugins_dir(self) -> Path:
+        return self.plugins.dir or self.data_dir / "plugins"
 
     @property
     def database_url(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -78,6 +79,64 @@ class LlmDelta(BaseModel):
     text: str
 
 
+class ToolCallEvent(BaseModel):
+    """The model asked for a tool; its result follows as `tool-result`."""
+
+    type: Literal["tool-call"] = "tool-call"
+    run_id: str
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+class ToolResultEvent(BaseModel):
+    type: Literal["tool-result"] = "tool-result"
+    run_id: str
+    call_id: str
+    name: str
+    ok: bool
+    # What the model read: the tool's answer, or the error it was told about.
+    content: str
+    error_code: str | None = None
+    seconds: float
+
+
+class TimerOut(BaseModel):
+    """A timer or reminder as clients see it."""
+
+    id: str
+    kind: Literal["timer", "reminder"]
+    label: str
+    duration_seconds: float
+    created_at: datetime
+    due_at: datetime
+    status: Literal["active", "finished", "cancelled"]
+    finished_at: datetime | None = None
+    # How late it was announced (it came due while Jarvis was stopped); 0 when on time.
+    late_seconds: float = 0.0
+    remaining_seconds: float = 0.0
+
+
+class TimerStarted(BaseModel):
+    """A timer or reminder was set (by any session, the API, the CLI or a tool); sent to every session."""
+
+    type: Literal["timer-started"] = "timer-started"
+    timer: TimerOut
+
+
+class TimerFinished(BaseModel):
+    """A timer came due; `text` is the announcement (spoken in voice sessions)."""
+
+    type: Literal["timer-finished"] = "timer-finished"
+    timer: TimerOut
+    text: str
+
+
+class TimerCancelled(BaseModel):
+    type: Literal["timer-cancelled"] = "timer-cancelled"
+    timer: TimerOut
+
+
 class ErrorEvent(BaseModel):
     type: Literal["error"] = "error"
     run_id: str | None = None
@@ -96,4 +155,19 @@ class RunEnd(BaseModel):
 
 
 # Every event a run emits; `type` tells them apart on the wire.
-Event = VadStart | VadEnd | RunStart | SttEnd | SttNoSpeech | LlmDelta | TtsStart | ErrorEvent | RunEnd
+Event = (
+    VadStart
+    | VadEnd
+    | RunStart
+    | SttEnd
+    | SttNoSpeech
+    | LlmDelta
+    | TtsStart
+    | ToolCallEvent
+    | ToolResultEvent
+    | ErrorEvent
+    | RunEnd
+    | TimerStarted
+    | TimerFinished
+    | TimerCancelled
+)

@@ -26,15 +26,22 @@ from jarvis.memory.items import MemoryRepository
 from jarvis.memory.service import MemoryService
 from jarvis.metrics import Metrics
 from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
+from jarvis.pipeline.announce import SessionHub
 from jarvis.pipeline.chat import ChatPipeline
 from jarvis.pipeline.speech import SpeechService
+from jarvis.plugins.manager import PluginManager
 from jarvis.store.backup import BackupScheduler
 from jarvis.store.conversations import ConversationRepository
 from jarvis.store.crypto import open_cipher
 from jarvis.store.db import Database
 from jarvis.store.lock import DatabaseLock
+from jarvis.store.timers import TimerRepository
 from jarvis.store.tokens import TokenRepository
 from jarvis.stt.base import Transcriber
+from jarvis.timers.service import TimerService
+from jarvis.tools.builtin import datetime_tools, timer_tools
+from jarvis.tools.mcp import McpManager
+from jarvis.tools.registry import ToolRegistry
 from jarvis.tts.base import Synthesizer
 
 log = structlog.get_logger(__name__)
@@ -120,9 +127,17 @@ class Services:
     pipeline: ChatPipeline
     params: GenerationParams
     speech: SpeechService
+    tools: ToolRegistry
+    timers: TimerService
+    hub: SessionHub
     memory: MemoryService | None = None
     learner: MemoryLearner | None = None
+    plugins: PluginManager | None = None
+    mcp: McpManager | None = None
+    _mcp_task: asyncio.Task[None] | None = None
+    prompt_warmed: bool = False
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     lock: DatabaseLock | None = None
     backups: BackupScheduler | None = None
     mqtt: MqttBridge | None = None
@@ -134,6 +149,10 @@ class Services:
             self._spawn(self.backups.run())
         if self.mqtt is not None:
             self._spawn(self.mqtt.run())
+
+        self._spawn(self.timers.resume())
+        if self.mcp is not None:
+            self._mcp_task = asyncio.create_task(self.mcp.run(self.stopping))
 
     async def readiness(self) -> dict[str, Any]:
         """Which components are ready (as GET /ready, in short)."""
@@ -161,7 +180,18 @@ class Services:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    async def _load_plugins(self) -> None:
+        if self.plugins is None:
+            return
+        try:
+            await self.plugins.load_all()
+        except Exception:  # a plugin must never take the server down
+            log.exception("plugins-load-failed")
+        if self.settings.plugins.watch:
+            self._spawn(self.plugins.watch(self.stopping))
+
     async def _load(self) -> None:
+        await self._load_plugins()  # first: their tools belong in the prefix warmed below
         if self.memory is not None:
             self._spawn(self.memory.run_retention(self.settings.memory.retention_check_seconds))
             try:
@@ -173,20 +203,33 @@ class Services:
         except JarvisError as exc:
             log.error("llm-load-failed", code=exc.code, error=exc.message)
         else:
-            self.llm.warm(self.prompts.build_prefix([]))  # a new conversation's prefix, before the first question
+            # A new conversation's prefix (with the tool definitions), before the first question.
+            self.llm.warm(self.prompts.build_prefix([]), self.pipeline.tool_specs)
             self._spawn(self.pipeline.keep_warm())
         for name, engine in (("stt", self.speech.stt), ("tts", self.speech.tts)):
             try:
                 await engine.load()
             except JarvisError as exc:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
+        # The system prompt with the tool definitions is long: answer "ready" once it is evaluated, not before
+        # (a first question would otherwise wait for it).
+        await self.llm.wait_warm()
+        self.prompt_warmed = True
 
     async def close(self) -> None:
+        self.stopping.set()
+        if self._mcp_task is not None:  # let the MCP sessions close (their servers stop) before cancelling
+            try:
+                await asyncio.wait_for(asyncio.shield(self._mcp_task), 5)
+            except (TimeoutError, Exception):
+                self._mcp_task.cancel()
+                await asyncio.gather(self._mcp_task, return_exceptions=True)
         if self.mqtt is not None:
             await self.mqtt.stop()
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
+        await self.timers.close()
         await self.pipeline.close()
         if self.learner is not None:
             await self.learner.close()
@@ -236,6 +279,7 @@ async def build_services(
         language=settings.chat.language,
         timezone=ZoneInfo(settings.chat.timezone) if settings.chat.timezone else None,
         history_tokens=settings.chat.history_tokens,
+        tools_hint=settings.tools.enabled,
     )
     params = GenerationParams(
         max_tokens=settings.llm.max_tokens,
@@ -257,6 +301,17 @@ async def build_services(
         tts_timeout_seconds=settings.tts.timeout_seconds,
     )
     conversations = ConversationRepository(db)
+    hub = SessionHub()
+    timers = TimerService(
+        TimerRepository(db),
+        now=prompts.now,
+        language=settings.chat.language,
+        min_seconds=settings.timers.min_seconds,
+        max_seconds=settings.timers.max_seconds,
+    )
+    timers.announcer = hub
+    tools = ToolRegistry(timeout_seconds=settings.tools.timeout_seconds)
+    tools.set_source("builtin", [*datetime_tools(prompts.now, settings.chat.language), *timer_tools(timers)])
     memory, learner = None, None
     if settings.memory.enabled:
         memory = MemoryService(
@@ -270,7 +325,16 @@ async def build_services(
         await memory.start()
         memory.on_profile_change(prompts.set_profile)
     pipeline = ChatPipeline(
-        conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech, memory=memory
+        conversations,
+        llm,
+        prompts,
+        params,
+        metrics,
+        settings.chat.max_message_chars,
+        speech,
+        tools=tools if settings.tools.enabled else None,
+        max_tool_steps=settings.tools.max_steps,
+        memory=memory,
     )
     pipeline.summariser = ConversationSummariser(llm, prompts, conversations)
     if memory is not None and settings.memory.learn:
@@ -278,10 +342,19 @@ async def build_services(
             memory,
             llm,
             prompts,
-            rewarm=lambda: llm.warm(prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary)),
+            rewarm=lambda: llm.warm(
+                prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary), pipeline.tool_specs
+            ),
+            tools=lambda: pipeline.tool_specs,
         )
         pipeline.learner = learner
+    plugins = None
+    if settings.plugins.enabled:
+        plugins = PluginManager(tools, settings.plugins_dir, entry_points_enabled=settings.plugins.entry_points)
+    mcp = McpManager(settings.mcp.servers, tools, settings.tools.timeout_seconds) if settings.mcp.servers else None
     services = Services(
+        plugins=plugins,
+        mcp=mcp,
         settings=settings,
         speech=speech,
         db=db,
@@ -297,6 +370,9 @@ async def build_services(
         params=params,
         lock=lock,
         backups=backup_scheduler(settings, db),
+        tools=tools,
+        timers=timers,
+        hub=hub,
     )
     if settings.mqtt.enabled:
         services.mqtt = MqttBridge(settings.mqtt, services.converse, services.readiness)

@@ -182,3 +182,19 @@ def test_double_less_than_before_a_tag() -> None:
     text, calls = run(chars("<<tool_call>" + '{"name": "a"}' + "</tool_call>"))
     assert text == "<"
     assert [c.name for c in calls] == ["a"]
+
+
+def test_bare_calls_in_a_tools_wrapper_or_a_fence() -> None:
+    from jarvis.llm.toolcalls import could_be_bare_call, parse_bare_call
+
+    names = {"start_timer"}
+    wrapped = '<tools>\n{"name": "start_timer", "arguments": {"seconds": 5}}\n</tools>'
+    for prefix in ("<", "<to", "<tools>", "`", "```json\n{", " {"):
+        assert could_be_bare_call(prefix)
+    assert not could_be_bare_call("Bonjour")
+    assert not could_be_bare_call("<b>")
+    call = parse_bare_call(wrapped, names)
+    assert call is not None and call.name == "start_timer" and call.arguments == {"seconds": 5}
+    fenced = parse_bare_call('```json\n{"name": "start_timer", "arguments": {}}\n```', names)
+    assert fenced is not None and fenced.name == "start_timer"
+    assert parse_bare_call('<tools>{"name": "other", "arguments": {}}</tools>', names) is None

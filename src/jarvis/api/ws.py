@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import numpy as np
@@ -14,10 +15,11 @@ from numpy.typing import NDArray
 from jarvis.api.audio_input import AudioInput
 from jarvis.audio.formats import SAMPLE_RATE
 from jarvis.errors import JarvisError
-from jarvis.events import ErrorEvent, Event, VadEnd, VadStart
+from jarvis.events import ErrorEvent, Event, TimerFinished, VadEnd, VadStart
 from jarvis.i18n import t
 from jarvis.pipeline.chat import VoiceOutput
 from jarvis.pipeline.endpointing import Boundary
+from jarvis.pipeline.speaker import Speaker
 from jarvis.services import Services
 from jarvis.stt.base import Transcript
 
@@ -34,6 +36,9 @@ class Session:
         self.early: asyncio.Task[Transcript] | None = None  # recognition started during the final silence
         self.closed = False
         self._send_lock = asyncio.Lock()
+        # A session that asked for spoken replies also hears announcements (a timer that rings).
+        self.speaks = False
+        self.voice: str | None = None
 
     @property
     def running(self) -> bool:
@@ -57,6 +62,31 @@ class Session:
                     await self.websocket.send_text(data)
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self.closed = True
+
+    async def announce(self, event: Event, speech: str | None) -> bool:
+        """An event from outside any turn (timers). Spoken only between turns, so the audio of a reply and of an
+        announcement never interleave."""
+        if self.closed:
+            return False
+        await self.send(event)
+        if speech and self.speaks and not self.running and isinstance(event, TimerFinished):
+            speech_service = self.services.speech
+            speaker = Speaker(
+                speech_service.tts,
+                self.send,
+                self.send_audio,
+                run_id=f"timer-{event.timer.id}",
+                voice=self.voice or speech_service.voice,
+                speed=speech_service.speed,
+                started=time.perf_counter(),
+                timeout_seconds=speech_service.tts_timeout_seconds,
+            )
+            try:
+                speaker.feed(speech)
+                await speaker.finish()
+            finally:
+                await speaker.cancel()
+        return not self.closed
 
     async def error(self, code: str, message: str, run_id: str | None = None) -> None:
         await self.send(ErrorEvent(code=code, message=message, run_id=run_id))
@@ -92,6 +122,8 @@ class Session:
             return
         chosen = frame.get("voice") if isinstance(frame.get("voice"), str) else None
         voice = VoiceOutput(self.send_audio, chosen, realtime=True) if frame.get("speak") is True else None
+        if voice is not None:
+            self.speaks, self.voice = True, chosen
         self.run = pipeline.start(prepared, self.send, voice)
 
     async def start_audio(self, frame: dict[str, Any]) -> None:
@@ -101,6 +133,8 @@ class Session:
             self.audio = await asyncio.to_thread(
                 AudioInput.from_frame, frame, settings.stt.max_audio_seconds, settings.vad
             )
+            if self.audio.speak:
+                self.speaks, self.voice = True, self.audio.voice
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
 
@@ -167,6 +201,8 @@ class Session:
             return
         self.audio.conversation_id = prepared.conversation_id  # the next utterance continues it
         voice = VoiceOutput(self.send_audio, self.audio.voice, realtime=True) if self.audio.speak else None
+        if voice is not None:
+            self.speaks, self.voice = True, self.audio.voice
         self.run = pipeline.start(prepared, self.send, voice)
 
     def close(self) -> None:
@@ -180,7 +216,10 @@ async def websocket_session(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     await websocket.accept()
     session = Session(websocket, services)
+    services.hub.add(session)
     try:
+        # Timers that rang while nobody listened (or while Jarvis was stopped) are announced to the first session.
+        await services.timers.deliver_pending(session)
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -201,4 +240,5 @@ async def websocket_session(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        services.hub.discard(session)
         session.close()

@@ -3,11 +3,14 @@ everything that changes (date and time) goes right before the newest user messag
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from jarvis.i18n import t
 from jarvis.llm.base import ChatMessage
 
 PERSONA = {
@@ -66,11 +69,11 @@ MONTHS_FR = (
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
 
-_WEEKDAYS = {
+WEEKDAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_MONTHS = {
+MONTHS = {
     "fr": MONTHS_FR,
     "en": (
         "January",
@@ -91,9 +94,9 @@ _MONTHS = {
 
 def describe_now(now: datetime, language: str) -> str:
     """The local date and time as a sentence the model reads (minute resolution)."""
-    lang = language if language in _WEEKDAYS else "fr"
-    weekday = _WEEKDAYS[lang][now.weekday()]
-    month = _MONTHS[lang][now.month - 1]
+    lang = language if language in WEEKDAYS else "fr"
+    weekday = WEEKDAYS[lang][now.weekday()]
+    month = MONTHS[lang][now.month - 1]
     zone = now.tzname() or ""
     if lang == "fr":
         return f"Contexte : nous sommes le {weekday} {now.day} {month} {now.year}, il est {now:%H:%M} ({zone})."
@@ -103,6 +106,32 @@ def describe_now(now: datetime, language: str) -> str:
 def estimate_tokens(text: str) -> int:
     # About 3.5 characters per token for French and English with Qwen's tokenizer; used for history budgets.
     return len(text) // 3 + 4
+
+
+def tool_exchange(record: str) -> list[ChatMessage]:
+    """A stored tool record (the `tool` message of a past turn) as the call and result the model saw then, so that
+    past turns show which actions really happened (a small model otherwise imitates "done" without calling)."""
+    try:
+        data = json.loads(record)
+        name, arguments, ok, content = data["name"], data["arguments"], data["ok"], data["content"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    # Stable across restarts (unlike hash()), so the rendered history stays the same token for token.
+    call_id = "call_" + hashlib.sha256(record.encode()).hexdigest()[:12]
+    call = {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments, ensure_ascii=False)},
+    }
+    return [
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {
+            "role": "tool",
+            "tool_call_id": call_id,
+            "name": name,
+            "content": content if ok else t("tool-error", message=content),
+        },
+    ]
 
 
 @dataclass(frozen=True)
@@ -128,9 +157,14 @@ class PromptBuilder:
     def lang(self) -> str:
         return self.language if self.language in PERSONA else "fr"
 
+    # Tools go with every request (their definitions are part of the constant prefix): tell the model to use them.
+    tools_hint: bool = False
+
     @property
     def system_prompt(self) -> str:
         persona = PERSONA[self.lang]
+        if self.tools_hint:
+            persona += TOOLS_HINT[self.lang]
         if not self.profile:
             return persona
         labels = PROFILE_LABELS[self.lang]
@@ -179,13 +213,15 @@ class PromptBuilder:
             turn: list[ChatMessage] = [{"role": said.role, "content": said.content}]
             if said.role == "user":
                 turn.insert(0, self.context(said.at))
+            elif said.role == "tool":
+                turn = tool_exchange(said.content)
             cost = self._cost(said)
             if cost > budget:
                 break
             budget -= cost
             kept[:0] = turn
         # Start the kept history on a user turn so the model never sees an orphan reply first.
-        while kept and kept[0]["role"] == "assistant":
+        while kept and kept[0]["role"] in ("assistant", "tool"):
             kept.pop(0)
         earlier = [{"role": "system", "content": f"{SUMMARY_HEADER[self.lang]}\n{summary}"}] if summary else []
         return [
@@ -200,6 +236,8 @@ class PromptBuilder:
         cost = estimate_tokens(said.content)
         if said.role == "user":
             cost += estimate_tokens(self.context(said.at)["content"])
+        elif said.role == "tool":
+            cost += len(said.content) // 4  # the record is shown as a call and its result
         return cost
 
     def overflow(self, history: Sequence[Said]) -> int:

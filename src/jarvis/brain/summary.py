@@ -82,7 +82,11 @@ class ConversationSummariser:
         lang = self.prompts.lang
         previous, user = LABELS[lang]
         lines = [f"{previous} : {overflow.summary}"] if overflow.summary else []
-        lines += [f"{user if m.role == 'user' else 'Jarvis'} : {m.content}" for m in overflow.messages]
+        lines += [
+            f"{user if m.role == 'user' else 'Jarvis'} : {m.content}"
+            for m in overflow.messages
+            if m.role in ("user", "assistant")
+        ]
         return [
             {"role": "system", "content": INSTRUCTION[lang]},
             {"role": "user", "content": "\n".join(lines)},

@@ -73,19 +73,19 @@ class LlmService:
     def waiting(self) -> int:
         return self._waiting
 
-    def warm(self, messages: list[ChatMessage]) -> None:
+    def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> None:
         """Evaluate the next turn's prompt prefix in the background when the model is idle; a real request
         interrupts it (the work done so far is kept in the cache)."""
         if not self.prefix_warming or self._running or self._waiting:
             return
-        task = asyncio.create_task(self._warm(messages))
+        task = asyncio.create_task(self._warm(messages, tools))
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
 
-    async def _warm(self, messages: list[ChatMessage]) -> None:
+    async def _warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None) -> None:
         try:
             started = time.perf_counter()
-            evaluated = await self.engine.warm(messages)
+            evaluated = await self.engine.warm(messages, tools)
             if evaluated:
                 log.debug("llm-warmed", tokens=evaluated, seconds=round(time.perf_counter() - started, 3))
         except Exception as exc:  # warming is an optimisation: never let it hurt
@@ -151,7 +151,11 @@ class LlmService:
                     self._idle.set()
 
     async def complete_in_background(
-        self, messages: list[ChatMessage], params: GenerationParams, quiet_seconds: float = 1.0
+        self,
+        messages: list[ChatMessage],
+        params: GenerationParams,
+        quiet_seconds: float = 1.0,
+        tools: list[ToolSpec] | None = None,
     ) -> str:
         """A whole reply for background work: starts once no user request has run for `quiet_seconds`, and gives
         the model back to any user request that arrives (raising LlmPreemptedError; try again later)."""
@@ -165,7 +169,8 @@ class LlmService:
                 break
         self._background.add(task)
         try:
-            return "".join([chunk.text async for chunk in self.stream(messages, None, params)])
+            # `tools` only render the prompt as the conversation's own (its cached prefix); the reply is text.
+            return "".join([chunk.text async for chunk in self.stream(messages, tools, params)])
         except asyncio.CancelledError:
             if task in self._preempted:
                 task.uncancel()

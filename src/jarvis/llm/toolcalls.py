@@ -102,8 +102,14 @@ class ToolCallParser:
         return rest, []
 
 
+# Small models sometimes wrap a call in the <tools> tag of the tool list instead of <tool_call>.
+WRAPPER_TAGS = ("<tools>", "</tools>")
+
+
 def _strip_fence(text: str) -> str:
     text = text.strip()
+    if text.startswith(WRAPPER_TAGS[0]):
+        text = text.removeprefix(WRAPPER_TAGS[0]).removesuffix(WRAPPER_TAGS[1]).strip()
     if text.startswith("```"):
         text = text[3:]
         text = text[text.find("\n") + 1 :] if "\n" in text else ""
@@ -129,4 +135,6 @@ def parse_bare_call(text: str, tool_names: set[str]) -> ToolCall | None:
 def could_be_bare_call(text: str) -> bool:
     """Whether the start of a reply may still turn out to be a bare JSON tool call (so it must be held back)."""
     head = text.lstrip()
-    return head.startswith(("{", "```")) or (0 < len(head) < 3 and "```".startswith(head))
+    if head.startswith(("{", "```", WRAPPER_TAGS[0])):
+        return True
+    return 0 < len(head) < len(WRAPPER_TAGS[0]) and ("```".startswith(head) or WRAPPER_TAGS[0].startswith(head))

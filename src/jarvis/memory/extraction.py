@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import JarvisError, LlmPreemptedError, LlmTimeoutError
-from jarvis.llm.base import ChatMessage, GenerationParams
+from jarvis.llm.base import ChatMessage, GenerationParams, ToolSpec
 from jarvis.llm.service import LlmService
 from jarvis.memory.index import fold, topic_of
 from jarvis.memory.items import KINDS, NewMemory
@@ -155,8 +155,10 @@ class MemoryLearner:
         prompts: PromptBuilder,
         *,
         rewarm: Callable[[], None] | None = None,
+        tools: Callable[[], list[ToolSpec] | None] | None = None,
         retry_delay_seconds: float = 2.0,
     ) -> None:
+        self.tools = tools
         self.memory = memory
         self.llm = llm
         self.prompts = prompts
@@ -217,7 +219,8 @@ class MemoryLearner:
     async def learn(self, turn: TurnToLearn) -> list[Memory]:
         known = [f.memory for f in await self.memory.search(turn.user.content, KNOWN_SHOWN)]
         try:
-            raw = await self.llm.complete_in_background(self.messages(turn, known), self.params)
+            tools = self.tools() if self.tools is not None else None
+            raw = await self.llm.complete_in_background(self.messages(turn, known), self.params, tools=tools)
         finally:
             if self.rewarm is not None:
                 self.rewarm()  # the cache now ends with the extraction: prepare the next turn again

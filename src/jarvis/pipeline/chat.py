@@ -4,6 +4,7 @@ errors into `error` events, and every run ends with `run-end`."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,9 +18,20 @@ from numpy.typing import NDArray
 from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.brain.summary import ConversationSummariser
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
-from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, SttEnd, SttNoSpeech, Timings
+from jarvis.events import (
+    ErrorEvent,
+    Event,
+    LlmDelta,
+    RunEnd,
+    RunStart,
+    SttEnd,
+    SttNoSpeech,
+    Timings,
+    ToolCallEvent,
+    ToolResultEvent,
+)
 from jarvis.i18n import t
-from jarvis.llm.base import GenerationParams
+from jarvis.llm.base import ChatMessage, GenerationParams, ToolCall
 from jarvis.llm.service import GenerationStats, LlmService
 from jarvis.memory import commands as memory_commands
 from jarvis.memory.extraction import MemoryLearner, TurnToLearn
@@ -29,6 +41,7 @@ from jarvis.pipeline.speaker import EmitAudio, Speaker
 from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
 from jarvis.stt.base import Transcript
+from jarvis.tools.registry import ToolOutcome, ToolRegistry
 
 log = structlog.get_logger(__name__)
 Emit = Callable[[Event], Awaitable[None]]
@@ -83,6 +96,18 @@ class _Turn:
     summary: str = ""
     # How the reply was made: "llm", or "memory" for a direct memory command.
     route: str = "llm"
+    tool_outcomes: list[ToolOutcome] = field(default_factory=list)
+
+    def add_step(self, step: GenerationStats) -> None:
+        """Fold one generation of the tool loop into the turn's figures."""
+        total = self.stats
+        total.queue_seconds += step.queue_seconds
+        if total.first_token_seconds is None and step.first_token_seconds is not None:
+            total.first_token_seconds = total.total_seconds + step.first_token_seconds
+        total.total_seconds += step.total_seconds
+        total.prompt_tokens = step.prompt_tokens if step.prompt_tokens is not None else total.prompt_tokens
+        total.cached_tokens = step.cached_tokens if step.cached_tokens is not None else total.cached_tokens
+        total.completion_tokens += step.completion_tokens
 
     def kept_reply(self, status: str) -> str:
         # A spoken reply cut short keeps only what the user actually received as audio.
@@ -104,11 +129,15 @@ class ChatPipeline:
         memory: MemoryService | None = None,
         learner: MemoryLearner | None = None,
         summariser: ConversationSummariser | None = None,
+        tools: ToolRegistry | None = None,
+        max_tool_steps: int = 4,
     ) -> None:
         self.summariser = summariser
         self.speech = speech
         self.memory = memory
         self.learner = learner
+        self.tools = tools
+        self.max_tool_steps = max_tool_steps
         self.conversations = conversations
         self.llm = llm
         self.prompts = prompts
@@ -179,7 +208,7 @@ class ChatPipeline:
             history = [
                 Said(m.role, m.content, m.created_at, m.seq)
                 for m in stored
-                if m.status in HISTORY_STATUSES and m.role in ("user", "assistant")
+                if m.status in HISTORY_STATUSES and m.role in ("user", "assistant", "tool")
             ]
             said = await self._user_message(turn, emit)
             if said is None:
@@ -227,15 +256,67 @@ class ChatPipeline:
         self._warm_next_turn(history, said, turn)
         return result
 
+    @property
+    def tool_specs(self) -> list[dict[str, Any]] | None:
+        return self.tools.specs() if self.tools is not None else None
+
     async def _generate(self, turn: _Turn, history: list[Said], said: Said, emit: Emit) -> None:
         """The LLM's reply, with the memories relevant to the message in the prompt."""
         recalled = await self.memory.recall(said.content) if self.memory is not None else []
         messages = self.prompts.build(
             history, said.content, at=said.at, memories=[m.text for m in recalled], summary=turn.summary
         )
-        async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
-            if chunk.text:
-                await self._say(turn, chunk.text, emit)
+        await self._tool_loop(turn, messages, emit)
+
+    async def _tool_loop(self, turn: _Turn, messages: list[ChatMessage], emit: Emit) -> None:
+        """The tool loop: generate; while the model asks for tools, run them and generate again (bounded).
+        Text is streamed (and spoken) as it comes, whichever step writes it."""
+        run_id = turn.prepared.run_id
+        tools = self.tool_specs
+        for step in range(self.max_tool_steps + 1):
+            stats = GenerationStats()
+            calls: list[ToolCall] = []
+            text: list[str] = []
+            try:
+                async for chunk in self.llm.stream(messages, tools, self.params, stats):
+                    if chunk.text:
+                        text.append(chunk.text)
+                        await self._say(turn, chunk.text, emit)
+                    calls.extend(chunk.tool_calls)
+            finally:
+                turn.add_step(stats)
+            if not calls or self.tools is None:
+                return
+            if step == self.max_tool_steps:
+                log.warning("tool-steps-exceeded", run_id=run_id, steps=step)
+                await self._say(turn, (" " if turn.reply else "") + t("tool-steps-exceeded"), emit)
+                return
+            messages = [*messages, _assistant_calls("".join(text), calls)]
+            outcomes: list[ToolOutcome] = []
+            for call in calls:
+                await emit(ToolCallEvent(run_id=run_id, call_id=call.id, name=call.name, arguments=call.arguments))
+                outcome = await self.tools.execute(call)
+                outcomes.append(outcome)
+                turn.tool_outcomes.append(outcome)
+                log.info("tool-called", run_id=run_id, tool=call.name, ok=outcome.ok, seconds=round(outcome.seconds, 3))
+                await emit(
+                    ToolResultEvent(
+                        run_id=run_id,
+                        call_id=call.id,
+                        name=call.name,
+                        ok=outcome.ok,
+                        content=outcome.content,
+                        error_code=outcome.error_code,
+                        seconds=round(outcome.seconds, 4),
+                    )
+                )
+                content = outcome.content if outcome.ok else t("tool-error", message=outcome.content)
+                messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": content})
+            if all(outcome.says_itself for outcome in outcomes):
+                # Direct tools answer in their own words: no second generation.
+                said = " ".join(outcome.content for outcome in outcomes)
+                await self._say(turn, (" " if turn.reply else "") + said, emit)
+                return
 
     async def _say(self, turn: _Turn, text: str, emit: Emit) -> None:
         turn.reply.append(text)
@@ -312,19 +393,21 @@ class ChatPipeline:
         """While the user reads or listens, prepare the prompt prefix their next message will extend."""
         if said is not None:
             history = [*history, said]
+        now = self.prompts.clock()
+        history = [*history, *(Said("tool", _tool_record(o), now) for o in turn.tool_outcomes)]
         text = turn.kept_reply("complete")
         if text:
             history = [*history, Said("assistant", text, self.prompts.clock())]
         self.last_history = history
         self.last_summary = turn.summary
-        self.llm.warm(self.prompts.build_prefix(history, summary=turn.summary))
+        self.llm.warm(self.prompts.build_prefix(history, summary=turn.summary), self.tool_specs)
 
     async def keep_warm(self) -> None:
         """Each minute the date context changes: re-prepare the latest conversation's prefix while idle."""
         while True:
             now = self.prompts.now()
             await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
-            self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary))
+            self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary), self.tool_specs)
 
     async def _finish(self, turn: _Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
         prepared, stats, speaker = turn.prepared, turn.stats, turn.speaker
@@ -347,6 +430,11 @@ class ChatPipeline:
         if speaker is not None and speaker.first_audio_seconds is not None:
             self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)
         message_id = None
+        try:
+            for outcome in turn.tool_outcomes:  # the record of what was done, before the reply that reports it
+                await self.conversations.add_message(prepared.conversation_id, "tool", _tool_record(outcome))
+        except JarvisError as exc:
+            error = error or exc
         if text:
             try:
                 stored = await self.conversations.add_message(
@@ -381,6 +469,34 @@ class ChatPipeline:
             log.info("run-end-undelivered", run_id=prepared.run_id)
         log.info("run-end", run_id=prepared.run_id, status=status, **timings.model_dump(exclude_none=True))
         return RunResult(end=end, error=error)
+
+
+def _assistant_calls(text: str, calls: list[ToolCall]) -> ChatMessage:
+    return {
+        "role": "assistant",
+        "content": text,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments, ensure_ascii=False)},
+            }
+            for call in calls
+        ],
+    }
+
+
+def _tool_record(outcome: ToolOutcome) -> str:
+    """A stored `tool` message: which tool, with what, and what came back (shown in the conversation's history,
+    not put back in later prompts)."""
+    record = {
+        "name": outcome.call.name,
+        "arguments": outcome.call.arguments,
+        "ok": outcome.ok,
+        "content": outcome.content,
+        "source": outcome.source,
+    }
+    return json.dumps(record, ensure_ascii=False)
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -127,3 +127,22 @@ class ProfileEntry(Base):
     key: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(EncryptedText())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TimerRow(Base):
+    """A timer or reminder owned by Jarvis (it survives restarts)."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16), default="timer")  # timer | reminder
+    label: Mapped[str] = mapped_column(String(200), default="")
+    duration_seconds: Mapped[float] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    # active | finished | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    late_seconds: Mapped[float] = mapped_column(default=0.0)
+    # When a session received the announcement; None: still to announce (it finished while nobody listened).
+    announced_at: Mapped[datetime | None] = mapped_column(default=None)

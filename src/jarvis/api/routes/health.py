@@ -23,7 +23,10 @@ async def ready(services: ServicesDep) -> JSONResponse:
     database = await services.db.ping()
     stt, tts = services.speech.stt, services.speech.tts
     components = {
-        "llm": ComponentStatus(ready=engine.ready, detail=engine.detail),
+        "llm": ComponentStatus(
+            ready=engine.ready and services.prompt_warmed,
+            detail=engine.detail if services.prompt_warmed or not engine.ready else "préparation du prompt",
+        ),
         "stt": ComponentStatus(ready=stt.ready, detail=f"{stt.name} {'prêt' if stt.ready else 'non chargé'}"),
         "tts": ComponentStatus(ready=tts.ready, detail=f"{tts.name} {'prêt' if tts.ready else 'non chargé'}"),
         "database": ComponentStatus(ready=database, detail="joignable" if database else "injoignable"),

@@ -1,0 +1,1 @@
+"""Timers and reminders owned by Jarvis: persisted, scheduled, announced to every session."""

@@ -1,0 +1,67 @@
+"""Durations: parsing what people type ("90", "5m", "1h30", "00:05:00") and saying them in French or English."""
+
+from __future__ import annotations
+
+import re
+
+from jarvis.errors import InvalidInputError
+
+_UNITS = {"h": 3600, "m": 60, "min": 60, "s": 1, "sec": 1}
+_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*(h|min|m|sec|s)?", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from "90", "90s", "5m", "5 min", "1h30", "1h30m15s" or "HH:MM:SS" / "MM:SS"."""
+    value = text.strip().lower().replace(" ", "")
+    if not value:
+        raise InvalidInputError("Durée vide.", code="invalid-duration")
+    if ":" in value:
+        parts = value.split(":")
+        if len(parts) > 3 or not all(p.isdigit() for p in parts):
+            raise InvalidInputError(f"Durée invalide : « {text} ».", code="invalid-duration")
+        clock = 0
+        for part in parts:
+            clock = clock * 60 + int(part)
+        return float(clock)
+    total = 0.0
+    position = 0
+    previous_unit = ""
+    for match in _PART.finditer(value):
+        if match.start() != position:
+            break
+        number = float(match.group(1).replace(",", "."))
+        unit = (match.group(2) or "").lower()
+        if not unit:  # "1h30" means 1 h 30 min; a bare number alone means seconds
+            unit = "m" if previous_unit == "h" else ("s" if previous_unit == "m" or position == 0 else "")
+        if not unit:
+            break
+        total += number * _UNITS[unit]
+        previous_unit = unit[0]
+        position = match.end()
+    if position != len(value):
+        raise InvalidInputError(
+            f"Durée invalide : « {text} » (exemples : 90, 90s, 5m, 1h30, 00:05:00).", code="invalid-duration"
+        )
+    return total
+
+
+_WORDS = {
+    "fr": (("jour", "jours"), ("heure", "heures"), ("minute", "minutes"), ("seconde", "secondes"), "et"),
+    "en": (("day", "days"), ("hour", "hours"), ("minute", "minutes"), ("second", "seconds"), "and"),
+}
+
+
+def say_duration(seconds: float, language: str = "fr") -> str:
+    """ "1 heure et 30 minutes", "45 secondes" (seconds are dropped beyond an hour)."""
+    words = _WORDS.get(language, _WORDS["fr"])
+    total = max(0, round(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    values = [days, hours, minutes, secs if total < 3600 else 0]
+    parts = [f"{n} {words[i][0] if n == 1 else words[i][1]}" for i, n in enumerate(values) if n]
+    if not parts:
+        return f"0 {words[3][1]}"
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + f" {words[4]} " + parts[-1]

@@ -1,0 +1,83 @@
+"""Built-in tools: the current date and time, timers and reminders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from jarvis.brain.prompt import MONTHS, WEEKDAYS
+from jarvis.i18n import t
+from jarvis.tools.base import Tool
+from jarvis.tools.functions import FunctionTool
+
+if TYPE_CHECKING:
+    from jarvis.timers.service import TimerService
+
+
+def say_now(moment: datetime, language: str) -> str:
+    """ "Il est 14 heures 05. Nous sommes le dimanche 22 novembre 2026." """
+    lang = language if language in WEEKDAYS else "fr"
+    day = f"{WEEKDAYS[lang][moment.weekday()]} {moment.day} {MONTHS[lang][moment.month - 1]} {moment.year}"
+    if lang == "en":
+        day = f"{WEEKDAYS[lang][moment.weekday()]}, {MONTHS[lang][moment.month - 1]} {moment.day}, {moment.year}"
+    plural = "s" if moment.hour > 1 else ""
+    return t("now-sentence", lang, hour=moment.hour, plural=plural, minute=moment.minute, date=day)
+
+
+def datetime_tools(now: Callable[[], datetime], language: str) -> list[Tool]:
+    def get_current_datetime() -> str:
+        """Donne l'heure et la date actuelles (heure locale)."""
+        return say_now(now(), language)
+
+    return [FunctionTool(get_current_datetime, direct=True)]
+
+
+def timer_tools(timers: TimerService) -> list[Tool]:
+    async def start_timer(
+        hours: Annotated[int, Field(ge=0)] = 0,
+        minutes: Annotated[int, Field(ge=0)] = 0,
+        seconds: Annotated[int, Field(ge=0)] = 0,
+        label: str = "",
+    ) -> str:
+        """Lance un minuteur ; Jarvis l'annonce quand il est terminé.
+
+        Args:
+            hours: nombre d'heures
+            minutes: nombre de minutes
+            seconds: nombre de secondes
+            label: nom court du minuteur (par exemple « pâtes »), vide si l'utilisateur n'en donne pas
+        """
+        timer = await timers.start(hours * 3600 + minutes * 60 + seconds, label)
+        return timers.describe_started(timer)
+
+    async def set_reminder(message: str, at: str = "", in_minutes: Annotated[int, Field(ge=0)] = 0) -> str:
+        """Programme un rappel : à une heure donnée (at) ou dans un nombre de minutes (in_minutes).
+
+        Args:
+            message: ce qu'il faut rappeler
+            at: heure locale HH:MM (ou date ISO 8601) ; vide si in_minutes est donné
+            in_minutes: dans combien de minutes ; 0 si at est donné
+        """
+        if at:
+            timer = await timers.remind_at(at, message)
+        else:
+            timer = await timers.start(in_minutes * 60, message, kind="reminder")
+        return timers.describe_started(timer)
+
+    async def list_timers() -> str:
+        """Liste les minuteurs et rappels en cours avec le temps restant."""
+        return timers.describe_active(await timers.list())
+
+    async def cancel_timer(timer: str) -> str:
+        """Annule un minuteur ou un rappel en cours.
+
+        Args:
+            timer: son nom (label) ou son identifiant ; « tous » annule tout
+        """
+        cancelled = await timers.cancel(timer)
+        return timers.describe_cancelled(cancelled)
+
+    return [FunctionTool(f, direct=True) for f in (start_timer, set_reminder, list_timers, cancel_timer)]

@@ -1,0 +1,163 @@
+"""The timer service over a real SQLite file, with a recording announcer (the real Announcer interface)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jarvis.errors import InvalidInputError, NotFoundError
+from jarvis.events import Event, TimerFinished
+from jarvis.store.db import Database
+from jarvis.store.timers import TimerRepository
+from jarvis.timers.durations import parse_duration, say_duration
+from jarvis.timers.service import TimerService
+
+
+class RecordingAnnouncer:
+    def __init__(self, sessions: int = 1) -> None:
+        self.sessions = sessions
+        self.received: list[tuple[Event, str | None]] = []
+
+    async def broadcast(self, event: Event, speech: str | None = None) -> int:
+        self.received.append((event, speech))
+        return self.sessions
+
+    async def announce(self, event: Event, speech: str | None) -> bool:
+        self.received.append((event, speech))
+        return True
+
+    def types(self) -> list[str]:
+        return [event.type for event, _ in self.received]
+
+
+def local_now() -> datetime:
+    return datetime.now(UTC).astimezone()
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'jarvis.db'}")
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+def service(db: Database, announcer: RecordingAnnouncer | None = None) -> TimerService:
+    timers = TimerService(TimerRepository(db), now=local_now, min_seconds=0.1, max_seconds=86400)
+    timers.announcer = announcer
+    return timers
+
+
+async def wait_for(condition: object, timeout: float = 3.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():  # type: ignore[operator]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def test_a_timer_fires_once_and_is_announced(db: Database) -> None:
+    announcer = RecordingAnnouncer()
+    timers = service(db, announcer)
+    started = await timers.start(0.3, "pâtes")
+    assert started.status == "active" and 0 < started.remaining_seconds <= 0.3
+    assert [t.id for t in await timers.list()] == [started.id]
+    await wait_for(lambda: "timer-finished" in announcer.types())
+    event, speech = announcer.received[-1]
+    assert isinstance(event, TimerFinished) and event.timer.status == "finished" and event.timer.late_seconds == 0
+    assert speech == "Le minuteur pâtes est terminé."
+    assert await timers.list() == []
+    await asyncio.sleep(0.2)
+    assert announcer.types() == ["timer-started", "timer-finished"]
+    await timers.close()
+
+
+async def test_durations_out_of_bounds_are_refused(db: Database) -> None:
+    timers = service(db)
+    with pytest.raises(InvalidInputError, match="au moins"):
+        await timers.start(0)
+    with pytest.raises(InvalidInputError, match="dépasser 1 jour"):
+        await timers.start(10 * 365 * 86400)
+    assert await timers.recent() == []
+
+
+async def test_cancel_by_label_id_or_all(db: Database) -> None:
+    announcer = RecordingAnnouncer()
+    timers = service(db, announcer)
+    pasta = await timers.start(60, "Pâtes")
+    eggs = await timers.start(60, "œufs")
+    rice = await timers.start(60, "riz complet")
+    assert [t.id for t in await timers.cancel("les pates")] == [pasta.id]
+    assert [t.id for t in await timers.cancel(eggs.id)] == [eggs.id]
+    with pytest.raises(NotFoundError):
+        await timers.cancel("gâteau")
+    await timers.start(60, "riz blanc")
+    with pytest.raises(InvalidInputError, match="Plusieurs"):
+        await timers.cancel("riz")
+    assert [t.id for t in await timers.cancel("riz complet")] == [rice.id]
+    assert len(await timers.cancel("tous")) == 1
+    assert await timers.list() == []
+    assert announcer.types().count("timer-cancelled") == 4
+    with pytest.raises(NotFoundError):
+        await timers.cancel_id(pasta.id)  # not active any more
+    await timers.close()
+
+
+async def test_a_timer_due_while_stopped_fires_late_once_and_waits_for_a_listener(db: Database) -> None:
+    repository = TimerRepository(db)
+    past = local_now() - timedelta(minutes=5)
+    row = await repository.add("timer", "gâteau", 60, past - timedelta(seconds=60), past)
+    nobody = RecordingAnnouncer(sessions=0)
+    timers = service(db, nobody)
+    await timers.resume()
+    await wait_for(lambda: "timer-finished" in nobody.types())
+    event, speech = nobody.received[-1]
+    assert isinstance(event, TimerFinished) and event.timer.late_seconds >= 299
+    assert speech == "Le minuteur gâteau s'est terminé il y a 5 minutes pendant que j'étais arrêté."
+    # Nobody heard it: the first session to connect gets it, once.
+    session = RecordingAnnouncer()
+    await timers.deliver_pending(session)
+    await timers.deliver_pending(session)
+    assert session.types() == ["timer-finished"]
+    # A second start does not fire it again.
+    again = RecordingAnnouncer()
+    restarted = service(db, again)
+    await restarted.resume()
+    await asyncio.sleep(0.1)
+    assert again.received == []
+    assert (await repository.get(row.id)).status == "finished"  # type: ignore[union-attr]
+    await timers.close()
+
+
+async def test_reminder_at_a_clock_time(db: Database) -> None:
+    timers = service(db)
+    soon = local_now() + timedelta(minutes=10)
+    reminder = await timers.remind_at(f"{soon:%H:%M}", "sortir le chien")
+    assert reminder.kind == "reminder" and 500 < reminder.remaining_seconds <= 600
+    assert "sortir le chien" in timers.describe_started(reminder)
+    with pytest.raises(InvalidInputError):
+        await timers.remind_at("25:99", "x")
+    with pytest.raises(InvalidInputError):
+        await timers.remind_at("2001-01-01T10:00", "x")
+    await timers.close()
+
+
+def test_durations() -> None:
+    assert parse_duration("90") == 90
+    assert parse_duration("90s") == 90
+    assert parse_duration("5m") == 300
+    assert parse_duration("5 min") == 300
+    assert parse_duration("1h30") == 5400
+    assert parse_duration("1h30m15s") == 5415
+    assert parse_duration("00:05:00") == 300
+    for bad in ("", "abc", "5x", "1:2:3:4"):
+        with pytest.raises(InvalidInputError):
+            parse_duration(bad)
+    assert say_duration(5) == "5 secondes"
+    assert say_duration(61) == "1 minute et 1 seconde"
+    assert say_duration(5400) == "1 heure et 30 minutes"
+    assert say_duration(90, "en") == "1 minute and 30 seconds"
