@@ -17,6 +17,7 @@ from jarvis.api.openai_audio import router as openai_audio_router
 from jarvis.api.routes.chat import router as chat_router
 from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
+from jarvis.api.routes.home import router as home_router
 from jarvis.api.routes.voice import router as voice_router
 from jarvis.api.ws import router as ws_router
 from jarvis.config import Settings
@@ -47,7 +48,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     errors.install(app)
     routers = (health_router, chat_router, conversations_router, voice_router, openai_router, openai_audio_router)
-    for router in (*routers, ws_router):
+    for router in (*routers, home_router, ws_router):
         app.include_router(router)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
     # is read before the token is checked.

@@ -12,9 +12,13 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from jarvis.brain.clock_intents import register_clock_intents
+from jarvis.brain.fastpath import FastPath
 from jarvis.brain.prompt import PromptBuilder
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
+from jarvis.home.intents import HomeIntents
+from jarvis.home.service import HomeService
 from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
 from jarvis.metrics import Metrics
@@ -110,10 +114,13 @@ class Services:
     pipeline: ChatPipeline
     params: GenerationParams
     speech: SpeechService
+    home: HomeService
+    fast_path: FastPath
     background: set[asyncio.Task[None]] = field(default_factory=set)
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
+        self.home.start()
         self._spawn(self._load())
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -122,6 +129,8 @@ class Services:
         task.add_done_callback(self.background.discard)
 
     async def _load(self) -> None:
+        # The fast path's sentence data is parsed once, before the first command.
+        await asyncio.to_thread(self.fast_path.warm)
         try:
             await self.engine.load()
         except JarvisError as exc:
@@ -140,6 +149,7 @@ class Services:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
         await self.pipeline.close()
+        await self.home.close()
         await self.llm.close()
         await self.engine.close()
         await self.speech.stt.close()
@@ -187,7 +197,10 @@ async def build_services(
         tts_timeout_seconds=settings.tts.timeout_seconds,
     )
     conversations = ConversationRepository(db)
-    pipeline = ChatPipeline(conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech)
+    home, fast_path = build_fast_path(settings, prompts)
+    pipeline = ChatPipeline(
+        conversations, llm, prompts, params, metrics, settings.chat.max_message_chars, speech, fast_path=fast_path
+    )
     return Services(
         settings=settings,
         speech=speech,
@@ -200,4 +213,21 @@ async def build_services(
         tokens=TokenRepository(db),
         pipeline=pipeline,
         params=params,
+        home=home,
+        fast_path=fast_path,
     )
+
+
+def build_fast_path(settings: Settings, prompts: PromptBuilder) -> tuple[HomeService, FastPath]:
+    """The fast path with its built-in intents (time, date, the house); other modules register more into it."""
+    ha = settings.home_assistant
+    language = settings.chat.language
+    fast_path = FastPath(
+        languages=(language, *(lang for lang in ("fr", "en") if lang != language)),
+        pending_seconds=ha.pending_seconds,
+        timeout_seconds=ha.timeout_seconds + ha.verify_timeout_seconds + 1,
+    )
+    home = HomeService(ha)
+    HomeIntents(home, fast_path).register()
+    register_clock_intents(fast_path, prompts)
+    return home, fast_path

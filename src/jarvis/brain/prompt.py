@@ -61,6 +61,14 @@ _MONTHS = {
 }
 
 
+def weekday_name(now: datetime, language: str) -> str:
+    return _WEEKDAYS[language if language in _WEEKDAYS else "fr"][now.weekday()]
+
+
+def month_name(now: datetime, language: str) -> str:
+    return _MONTHS[language if language in _MONTHS else "fr"][now.month - 1]
+
+
 def describe_now(now: datetime, language: str) -> str:
     """The local date and time as a sentence the model reads (minute resolution)."""
     lang = language if language in _WEEKDAYS else "fr"

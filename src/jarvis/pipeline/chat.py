@@ -14,6 +14,7 @@ import numpy as np
 import structlog
 from numpy.typing import NDArray
 
+from jarvis.brain.fastpath import FastPath
 from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
 from jarvis.events import ErrorEvent, Event, LlmDelta, RunEnd, RunStart, SttEnd, SttNoSpeech, Timings
@@ -70,6 +71,8 @@ class _Turn:
     reply: list[str] = field(default_factory=list)
     speaker: Speaker | None = None
     stt_seconds: float | None = None
+    fast_path_intent: str | None = None
+    brain_seconds: float | None = None
 
     def kept_reply(self, status: str) -> str:
         # A spoken reply cut short keeps only what the user actually received as audio.
@@ -88,8 +91,10 @@ class ChatPipeline:
         metrics: Metrics,
         max_message_chars: int,
         speech: SpeechService,
+        fast_path: FastPath | None = None,
     ) -> None:
         self.speech = speech
+        self.fast_path = fast_path
         self.conversations = conversations
         self.llm = llm
         self.prompts = prompts
@@ -170,13 +175,11 @@ class ChatPipeline:
                     first_clause_min_chars=self.speech.first_clause_min_chars,
                     timeout_seconds=self.speech.tts_timeout_seconds,
                 )
-            messages = self.prompts.build(history, said.content, at=said.at)
-            async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
-                if chunk.text:
-                    turn.reply.append(chunk.text)
-                    if turn.speaker is not None:
-                        turn.speaker.feed(chunk.text)
-                    await emit(LlmDelta(run_id=prepared.run_id, text=chunk.text))
+            if not await self._fast_path(turn, said.content, emit):
+                messages = self.prompts.build(history, said.content, at=said.at)
+                async for chunk in self.llm.stream(messages, None, self.params, turn.stats):
+                    if chunk.text:
+                        await self._say(turn, chunk.text, emit)
             if turn.speaker is not None:
                 await turn.speaker.finish()
         except asyncio.CancelledError:
@@ -198,6 +201,33 @@ class ChatPipeline:
                 await turn.speaker.cancel()
         self._warm_next_turn(history, said, turn)
         return result
+
+    async def _say(self, turn: _Turn, text: str, emit: Emit) -> None:
+        turn.reply.append(text)
+        if turn.speaker is not None:
+            turn.speaker.feed(text)
+        await emit(LlmDelta(run_id=turn.prepared.run_id, text=text))
+
+    async def _fast_path(self, turn: _Turn, text: str, emit: Emit) -> bool:
+        """Answer without the LLM when the fast path recognises the sentence (a home command, the time...).
+        Its errors (Home Assistant down, an action that did not happen) are said to the user as the reply."""
+        if self.fast_path is None:
+            return False
+        began = time.perf_counter()
+        try:
+            reply = await self.fast_path.handle(text, turn.prepared.conversation_id)
+        except JarvisError as exc:
+            reply_text, intent = exc.message, f"error:{exc.code}"
+        except TimeoutError:
+            reply_text, intent = t("home-timeout", seconds=self.fast_path.timeout_seconds), "error:timeout"
+        else:
+            if reply is None:
+                return False
+            reply_text, intent = reply.text, reply.intent
+        turn.brain_seconds = time.perf_counter() - began
+        turn.fast_path_intent = intent
+        await self._say(turn, reply_text, emit)
+        return True
 
     async def _finish_cancelled(self, turn: _Turn, emit: Emit) -> RunResult:
         if turn.speaker is not None:
@@ -263,6 +293,8 @@ class ChatPipeline:
             tokens_per_second=_round(stats.tokens_per_second, 2),
             first_audio_seconds=_round(speaker.first_audio_seconds) if speaker else None,
             tts_seconds=_round(speaker.tts_seconds) if speaker else None,
+            fast_path_intent=turn.fast_path_intent,
+            brain_seconds=_round(turn.brain_seconds),
         )
         if speaker is not None and speaker.first_audio_seconds is not None:
             self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)
