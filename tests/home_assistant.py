@@ -88,10 +88,12 @@ class HomeAssistant:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_http(f"{self.url}/api/onboarding", timeout=120, expect=(200, 401), process=self.process)
         if first:
+            wait_http(f"{self.url}/api/onboarding", timeout=120, process=self.process)
             self.token = self._onboard()
             asyncio.run(self._setup_areas())
+        else:
+            wait_http(f"{self.url}/api/", timeout=120, expect=(200, 401), process=self.process)
         self._wait_running()
         return self
 
@@ -198,3 +200,16 @@ class HomeAssistant:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.config_dir, ignore_errors=True)
+
+
+def wait_home_connected(jarvis: Any, timeout: float = 60) -> dict[str, Any]:
+    """Wait until a Jarvis server reports its Home Assistant connection up; returns GET /api/home/entities."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = httpx.get(f"{jarvis.url}/api/home/entities", headers=jarvis.headers, timeout=10)
+        body = response.json()
+        if response.status_code == 200 and body["status"] == "connected" and body["entities"]:
+            return body
+        time.sleep(0.2)
+    raise TimeoutError(f"Jarvis did not connect to Home Assistant: {body}")
