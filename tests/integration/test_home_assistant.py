@@ -3,6 +3,7 @@ from HA's values, ambiguity, confirmations, live renames, and HA going away (the
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
@@ -168,6 +169,21 @@ def test_renamed_entity_is_picked_up_live(home_server: JarvisServer, home_assist
         assert home_assistant.state("switch.cafetiere")["state"] == "on"
     finally:
         home_assistant.ws_call({"type": "config/entity_registry/update", "entity_id": "switch.cafetiere", "name": None})
+
+
+def test_slow_home_assistant_gets_a_bounded_answer(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
+    assert home_assistant.process is not None
+    home_assistant.process.send_signal(signal.SIGSTOP)  # alive but answering nothing
+    try:
+        began = time.monotonic()
+        body = chat(home_server, "allume la lumière de la cuisine")
+        elapsed = time.monotonic() - began
+    finally:
+        home_assistant.process.send_signal(signal.SIGCONT)
+    assert body["http_status"] == 200, body
+    assert "n'a pas répondu à temps" in body["reply"] or "Je n'arrive pas à joindre" in body["reply"], body
+    assert elapsed < 10
+    wait_home_connected(home_server)
 
 
 def test_home_assistant_stopped_mid_session_then_back(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
