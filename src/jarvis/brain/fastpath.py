@@ -79,18 +79,28 @@ class FastPath:
     handlers: dict[str, IntentHandler] = field(default_factory=dict)
     # Sentences Jarvis adds to Home Assistant's, per language, in hassil's format ({"Intent": [data, ...]}).
     extra_sentences: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    # Lists those sentences use, per language, in hassil's format ({"minutes": {"range": {"from": 1, "to": 99}}}).
+    extra_lists: dict[str, dict[str, Any]] = field(default_factory=dict)
     slot_provider: SlotProvider | None = None
     _intents: dict[str, Intents] = field(default_factory=dict)
     _lists: tuple[int, dict[str, SlotList]] | None = None
     _pending: dict[str, _Pending] = field(default_factory=dict)
 
     def register(
-        self, intent: str, handler: IntentHandler, sentences: dict[str, list[dict[str, Any]]] | None = None
+        self,
+        intent: str,
+        handler: IntentHandler,
+        sentences: dict[str, list[dict[str, Any]]] | None = None,
+        lists: dict[str, dict[str, Any]] | None = None,
     ) -> None:
-        """Handle `intent` with `handler`; `sentences` (language -> hassil data blocks) add ways to say it."""
+        """Handle `intent` with `handler`. `sentences` (language -> hassil data blocks) add ways to say it, and
+        `lists` (language -> hassil lists) the lists they use. Home Assistant's own sentences for `intent`, if
+        any, are used too."""
         self.handlers[intent] = handler
         for language, blocks in (sentences or {}).items():
             self.extra_sentences.setdefault(language, {}).setdefault(intent, []).extend(blocks)
+        for language, named in (lists or {}).items():
+            self.extra_lists.setdefault(language, {}).update(named)
         self._intents.clear()
 
     def ask(self, conversation_id: str, follow_up: FollowUp) -> None:
@@ -104,6 +114,7 @@ class FastPath:
             if data is None:
                 raise ValueError(f"no intent sentences for language {language!r}")
             data["intents"] = {name: block for name, block in data["intents"].items() if name in self.handlers}
+            data["lists"] = {**data.get("lists", {}), **self.extra_lists.get(language, {})}
             for name, blocks in self.extra_sentences.get(language, {}).items():
                 data["intents"].setdefault(name, {"data": []})["data"].extend(blocks)
             intents = Intents.from_dict(_fold_data(data))
