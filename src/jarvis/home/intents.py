@@ -23,14 +23,16 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
     "fr": {
         "HassTurnOn": [
             {
-                "sentences": ["(allume|eclaire) (toutes les|tous les|les) (lumieres|lampes) [de la maison|partout]"],
+                "sentences": [
+                    "(allume|eclaire) (toutes les|tous les|les) (lumiere[s]|lampe[s]) [de la maison|partout]"
+                ],
                 "slots": {"domain": "light", "scope": "all"},
             },
             {"sentences": ["(allume|eclaire) (la lumiere|la lampe)"], "slots": {"domain": "light", "scope": "one"}},
         ],
         "HassTurnOff": [
             {
-                "sentences": ["(eteins|coupe) (toutes les|tous les|les) (lumieres|lampes) [de la maison|partout]"],
+                "sentences": ["(eteins|coupe) (toutes les|tous les|les) (lumiere[s]|lampe[s]) [de la maison|partout]"],
                 "slots": {"domain": "light", "scope": "all"},
             },
             {"sentences": ["(eteins|coupe) (la lumiere|la lampe)"], "slots": {"domain": "light", "scope": "one"}},
