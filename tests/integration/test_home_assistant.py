@@ -3,15 +3,18 @@ from HA's values, ambiguity, confirmations, live renames, and HA going away (the
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
 
 from tests.home_assistant import HomeAssistant, wait_home_connected
 from tests.servers import JarvisServer
+from tests.speech import clip
 
 pytestmark = pytest.mark.slow
 
@@ -116,6 +119,24 @@ def test_weather_time_and_date(home_server: JarvisServer) -> None:
     assert weather["reply"] == "Météo maison : partiellement nuageux, 14 degrés, humidité 71 %.", weather
     assert chat(home_server, "quelle heure est-il")["reply"].startswith("Il est ")
     assert chat(home_server, "quel jour sommes-nous")["reply"].startswith("Nous sommes le ")
+
+
+def test_spoken_command_from_a_real_recording(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
+    """A person saying « allume la chambre à 80% »: recognised, done in Home Assistant, answered aloud."""
+    set_state(home_assistant, "light", "turn_off", "light.chambre")
+    seen_by_jarvis(home_server, "light.chambre", lambda e: e["state"] == "off")
+    recording = clip("fr/clip01.wav")
+    with home_server.client(timeout=120) as client:
+        response = client.post(
+            "/api/voice/turn", content=recording.path.read_bytes(), headers={"Content-Type": "audio/wav"}
+        )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "audio/wav" and len(response.content) > 24000  # some speech
+    assert unquote(response.headers["X-Jarvis-Reply"]) == "C'est fait, la lampe de chevet à 80 %."
+    timings = json.loads(response.headers["X-Jarvis-Timings"])
+    assert timings["fast_path_intent"] == "HassLightSet" and timings["first_audio_seconds"] > 0
+    state = home_assistant.state("light.chambre")
+    assert state["state"] == "on" and abs(state["attributes"]["brightness"] - 204) <= 3
 
 
 def test_ambiguous_name_asks_which_one(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:

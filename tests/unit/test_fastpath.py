@@ -8,9 +8,11 @@ from hassil.expression import TextChunk
 from hassil.intents import SlotList, TextSlotList, TextSlotValue
 
 from jarvis.brain.fastpath import FastPath, IntentRequest, fold
+from jarvis.config import HomeAssistantSettings
 from jarvis.home.cache import EntityCache
+from jarvis.home.intents import HomeIntents
 from jarvis.home.phrasing import agree, in_place, number, with_article
-from jarvis.home.service import name_variants
+from jarvis.home.service import HomeService, name_variants
 
 
 def test_fold_removes_accents_case_and_curly_apostrophes() -> None:
@@ -139,3 +141,15 @@ async def test_cache_waits_for_a_state_and_tracks_renames() -> None:
     assert entity is not None and entity.name == "Plafonnier" and cache.area_name(entity) == "Salon"
     assert cache.version > version  # the fast path rebuilds its name list
     assert await cache.wait_for("light.salon", lambda e: e.state == "off", 0.05) is None
+
+
+async def test_without_home_assistant_weather_is_never_invented() -> None:
+    home = HomeService(HomeAssistantSettings())
+    fast_path = FastPath()
+    HomeIntents(home, fast_path).register()
+    reply = await fast_path.handle("quel temps fait-il ?", "c1")
+    assert reply is not None and reply.text.startswith("Je n'ai pas de source météo")
+    english = await fast_path.handle("what's the weather like", "c1")
+    assert english is not None and english.text.startswith("I have no weather source")
+    # Names Jarvis cannot know are not guessed: the LLM answers.
+    assert await fast_path.handle("allume la lumière du salon", "c1") is None

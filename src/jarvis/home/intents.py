@@ -353,10 +353,10 @@ class HomeIntents:
 
     async def get_weather(self, request: IntentRequest) -> str | None:
         language = request.language
+        if self.home.enabled:
+            self.home.require()  # never answer from a stale cache while Home Assistant is away
         weather = [e for e in self.home.exposed() if e.domain == "weather" and e.available]
         if not weather:
-            if self.home.enabled and self.home.client is not None and not self.home.client.connected:
-                raise HomeError(self.home.client.unavailable_message())
             return t("home-no-weather", language)
         entity = weather[0]
         attributes = entity.attributes
