@@ -188,8 +188,19 @@ def test_renamed_entity_is_picked_up_live(home_server: JarvisServer, home_assist
         body = chat(home_server, "allume la machine à expresso")
         assert body["reply"] == "C'est fait, la machine à expresso est allumée.", body
         assert home_assistant.state("switch.cafetiere")["state"] == "on"
+        # An alias (registry only, no state change) is known live too.
+        home_assistant.ws_call(
+            {"type": "config/entity_registry/update", "entity_id": "switch.cafetiere", "aliases": ["percolateur"]}
+        )
+        seen_by_jarvis(home_server, "switch.cafetiere", lambda e: e["aliases"] == ["percolateur"])
+        body = chat(home_server, "éteins le percolateur")
+        assert body["reply"] == "C'est fait, la machine à expresso est éteinte.", body
+        assert home_assistant.state("switch.cafetiere")["state"] == "off"
     finally:
-        home_assistant.ws_call({"type": "config/entity_registry/update", "entity_id": "switch.cafetiere", "name": None})
+        home_assistant.ws_call(
+            {"type": "config/entity_registry/update", "entity_id": "switch.cafetiere", "name": None, "aliases": []}
+        )
+        seen_by_jarvis(home_server, "switch.cafetiere", lambda e: e["name"] == "Cafetière" and not e["aliases"])
 
 
 def test_slow_home_assistant_gets_a_bounded_answer(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
