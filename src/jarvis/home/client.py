@@ -87,7 +87,10 @@ class HomeAssistantClient:
                 await self._session()
             except AuthRejected as exc:
                 self._set_status("unauthorized", str(exc))
-            except (OSError, TimeoutError, WebSocketException, HomeError, KeyError, ValueError) as exc:
+            except (OSError, TimeoutError, WebSocketException, HomeError) as exc:
+                self._set_status("unreachable", f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # an unexpected answer must not stop the reconnection loop
+                log.exception("home-assistant-session-failed")
                 self._set_status("unreachable", f"{type(exc).__name__}: {exc}")
             finally:
                 self._ws = None
