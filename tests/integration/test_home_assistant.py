@@ -112,6 +112,9 @@ def test_thermostat(home_server: JarvisServer, home_assistant: HomeAssistant) ->
     body = chat(home_server, "règle le thermostat du salon à 22 degrés")
     assert body["reply"] == "C'est fait, le thermostat du salon est réglé sur 22 degrés.", body
     assert home_assistant.state("climate.thermostat_du_salon")["attributes"]["temperature"] == 22
+    heating = chat(home_server, "mets le chauffage à 20,5 degrés")  # the only thermostat of the house
+    assert heating["reply"] == "C'est fait, le thermostat du salon est réglé sur 20,5 degrés.", heating
+    assert home_assistant.state("climate.thermostat_du_salon")["attributes"]["temperature"] == 20.5
 
 
 def test_weather_time_and_date(home_server: JarvisServer) -> None:

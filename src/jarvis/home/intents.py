@@ -45,6 +45,14 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
                 ]
             }
         ],
+        "HassClimateSetTemperature": [
+            {
+                "sentences": [
+                    "(mets|regle|monte|baisse) (le chauffage|la temperature) [(du|de la|de l'|dans le|dans la) {area}]"
+                    " (a|sur) {temperature} [degres]"
+                ]
+            }
+        ],
         "JarvisGetHumidity": [
             {
                 "sentences": [
