@@ -7,7 +7,7 @@ export PYTHON VENV
 # Models are looked up (and prepared) under the data directory; tests use the same prepared files.
 JARVIS := $(BIN)/jarvis
 
-.PHONY: help install install-dev setup run test test-fast lint typecheck bench constraints clean
+.PHONY: help install install-dev setup run test test-fast lint typecheck bench constraints clean home-assistant
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,8 +37,11 @@ lint: install-dev  ## ruff (lint and format check)
 typecheck: install-dev  ## mypy (strict)
 	$(BIN)/mypy
 
-test: install-dev setup lint typecheck  ## Everything: lint, types, unit and integration tests with the real models
+test: install-dev setup lint typecheck home-assistant  ## Everything: lint, types, unit and integration tests with the real models
 	$(BIN)/pytest
+
+home-assistant:  ## Install the Home Assistant Core the home tests start (own venv, cached in ~/.cache/jarvis)
+	scripts/install-home-assistant.sh >/dev/null
 
 test-fast: install-dev  ## Unit tests only (no model, no server)
 	$(BIN)/pytest -m "not slow"

@@ -18,6 +18,7 @@ from jarvis.api.routes.backups import router as backups_router
 from jarvis.api.routes.chat import router as chat_router
 from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
+from jarvis.api.routes.home import router as home_router
 from jarvis.api.routes.memories import router as memories_router
 from jarvis.api.routes.timers import router as timers_router
 from jarvis.api.routes.tools import router as tools_router
@@ -59,7 +60,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         openai_router,
         openai_audio_router,
     )
-    for router in (*routers, backups_router, timers_router, tools_router, ws_router):
+    for router in (*routers, backups_router, timers_router, tools_router, home_router, ws_router):
         app.include_router(router)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
     # is read before the token is checked.

@@ -253,6 +253,28 @@ class McpSettings(BaseModel):
     servers: list[McpServerSettings] = Field(default_factory=list)
 
 
+class HomeAssistantSettings(BaseModel):
+    """Home Assistant: Jarvis acts on the house through its REST and WebSocket API (off while url is empty)."""
+
+    url: str | None = None  # e.g. http://homeassistant.local:8123
+    token: str | None = None  # a long-lived access token (HA profile page -> Security)
+    # Each REST/WebSocket request; an unreachable or slow Home Assistant gets a clear answer within this bound.
+    timeout_seconds: float = Field(5.0, gt=0)
+    # After an action, how long to wait for Home Assistant to report the new state before saying it failed.
+    verify_timeout_seconds: float = Field(3.0, gt=0)
+    # Reconnection backoff after the WebSocket drops (doubles up to the maximum).
+    reconnect_min_seconds: float = Field(0.5, gt=0)
+    reconnect_max_seconds: float = Field(30.0, gt=0)
+    # Actions on these domains are only done after a spoken "oui" on the next turn.
+    sensitive_domains: list[str] = Field(default_factory=lambda: ["lock", "alarm_control_panel", "cover"])
+    # How long a question ("which one?", "are you sure?") waits for its answer.
+    pending_seconds: float = Field(60.0, gt=0)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 class LogSettings(BaseModel):
     level: Literal["debug", "info", "warning", "error"] = "info"
     json_format: bool | None = None  # None: JSON when stderr is not a terminal
@@ -281,6 +303,7 @@ class Settings(BaseSettings):
     plugins: PluginSettings = Field(default_factory=PluginSettings)
     mcp: McpSettings = Field(default_factory=McpSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    home_assistant: HomeAssistantSettings = Field(default_factory=HomeAssistantSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -95,3 +95,10 @@ class SttError(JarvisError):
 class TtsError(JarvisError):
     code = "tts-failed"
     status = 502
+
+
+class HomeError(JarvisError):
+    """Home Assistant could not be reached, refused the token, or an action did not take effect."""
+
+    code = "home-assistant-unavailable"
+    status = 503

@@ -23,8 +23,13 @@ class Timings(BaseModel):
     # From the start of the run (for speech: the end of the user's utterance) to the first reply audio byte.
     first_audio_seconds: float | None = None
     tts_seconds: float | None = None
-    # How the reply was made: "llm", or "memory" (a direct memory command answered without the LLM).
+    # How the reply was made: "llm", "fast-path" (home commands, time…) or "memory" (a memory command); the last
+    # two without the LLM.
     route: str | None = None
+    # Answered by the fast path (no LLM): the intent recognised ("HassTurnOn", "follow-up", "error:<code>"), and
+    # the time from the recognised text to the reply (recognition + Home Assistant action and its verification).
+    fast_path_intent: str | None = None
+    brain_seconds: float | None = None
 
 
 class RunStart(BaseModel):

@@ -12,11 +12,15 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from jarvis.brain.clock_intents import register_clock_intents
+from jarvis.brain.fastpath import FastPath
 from jarvis.brain.prompt import PromptBuilder
 from jarvis.brain.summary import ConversationSummariser
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
 from jarvis.events import Event
+from jarvis.home.intents import HomeIntents
+from jarvis.home.service import HomeService
 from jarvis.integrations.mqtt import MqttBridge
 from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
@@ -130,6 +134,8 @@ class Services:
     tools: ToolRegistry
     timers: TimerService
     hub: SessionHub
+    home: HomeService
+    fast_path: FastPath
     memory: MemoryService | None = None
     learner: MemoryLearner | None = None
     plugins: PluginManager | None = None
@@ -144,6 +150,7 @@ class Services:
 
     def start_loading(self) -> None:
         """Load the engine in the background: /health answers at once, /ready tells when the model is in."""
+        self.home.start()
         self._spawn(self._load())
         if self.backups is not None:
             self._spawn(self.backups.run())
@@ -198,6 +205,8 @@ class Services:
                 await self.memory.embedder.load()
             except JarvisError as exc:
                 log.error("memory-load-failed", code=exc.code, error=exc.message)
+        # The fast path's sentence data is parsed once, before the first command.
+        await asyncio.to_thread(self.fast_path.warm)
         try:
             await self.engine.load()
         except JarvisError as exc:
@@ -235,6 +244,7 @@ class Services:
             await self.learner.close()
         if self.pipeline.summariser is not None:
             await self.pipeline.summariser.close()
+        await self.home.close()
         await self.llm.close()
         await self.engine.close()
         await self.speech.stt.close()
@@ -324,6 +334,7 @@ async def build_services(
         )
         await memory.start()
         memory.on_profile_change(prompts.set_profile)
+    home, fast_path = build_fast_path(settings, prompts)
     pipeline = ChatPipeline(
         conversations,
         llm,
@@ -335,6 +346,7 @@ async def build_services(
         tools=tools if settings.tools.enabled else None,
         max_tool_steps=settings.tools.max_steps,
         memory=memory,
+        fast_path=fast_path,
     )
     pipeline.summariser = ConversationSummariser(llm, prompts, conversations)
     if memory is not None and settings.memory.learn:
@@ -373,6 +385,8 @@ async def build_services(
         tools=tools,
         timers=timers,
         hub=hub,
+        home=home,
+        fast_path=fast_path,
     )
     if settings.mqtt.enabled:
         services.mqtt = MqttBridge(settings.mqtt, services.converse, services.readiness)
@@ -387,3 +401,18 @@ def backup_scheduler(settings: Settings, db: Database) -> BackupScheduler | None
         log.warning("backup-not-sqlite", url=settings.database_url)
         return None
     return BackupScheduler(db.path, settings.backup_dir, settings.backup.interval_hours * 3600, settings.backup.keep)
+
+
+def build_fast_path(settings: Settings, prompts: PromptBuilder) -> tuple[HomeService, FastPath]:
+    """The fast path with its built-in intents (time, date, the house); other modules register more into it."""
+    ha = settings.home_assistant
+    language = settings.chat.language
+    fast_path = FastPath(
+        languages=(language, *(lang for lang in ("fr", "en") if lang != language)),
+        pending_seconds=ha.pending_seconds,
+        timeout_seconds=ha.timeout_seconds + ha.verify_timeout_seconds + 1,
+    )
+    home = HomeService(ha)
+    HomeIntents(home, fast_path).register()
+    register_clock_intents(fast_path, prompts)
+    return home, fast_path

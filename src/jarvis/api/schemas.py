@@ -66,6 +66,29 @@ class ConversationList(BaseModel):
 class ComponentStatus(BaseModel):
     ready: bool
     detail: str
+    # Optional components (Home Assistant) are reported but do not make Jarvis unready.
+    required: bool = True
+
+
+class HomeEntityOut(BaseModel):
+    entity_id: str
+    name: str
+    aliases: list[str]
+    area: str | None
+    domain: str
+    state: str
+    unit: str | None
+    device_class: str | None
+    sensitive: bool
+
+
+class HomeEntities(BaseModel):
+    """What Jarvis sees of the house: the entities the fast path can name."""
+
+    configured: bool
+    status: str
+    detail: str
+    entities: list[HomeEntityOut]
 
 
 class ReadyResponse(BaseModel):

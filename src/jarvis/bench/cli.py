@@ -139,3 +139,56 @@ def bench_store(
         table.add_row(key, json.dumps(value, ensure_ascii=False))
     console.print(table)
     console.print(f"Résultats : {path}")
+
+
+@bench_app.command("home")
+def bench_home(
+    config: ConfigOption = None,
+    runs: Annotated[int, typer.Option(min=1, help="Passages de chaque commande écrite (médiane, p95).")] = 30,
+    command: Annotated[
+        list[str] | None,
+        typer.Option("--command", "-c", help="Commande à mesurer (répétable ; défaut : la maison des tests)."),
+    ] = None,
+    spoken: Annotated[
+        bool,
+        typer.Option(
+            "--spoken/--no-spoken", help="Aussi les commandes parlées enregistrées (fin de parole → premier son)."
+        ),
+    ] = False,
+    corpus: Annotated[
+        Path | None,
+        typer.Option("--corpus", help="Dossier avec manifest.tsv (défaut : ../shared/speech).", file_okay=False),
+    ] = None,
+    language: Annotated[str, typer.Option("--language", "-l", help="Langue des enregistrements.")] = "fr",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSON de résultats.")] = None,
+) -> None:
+    """Chemin rapide contre Home Assistant (home_assistant.url) : temps de cerveau par commande, sans LLM."""
+    from jarvis.bench.home import run_home_bench
+    from jarvis.bench.voice import default_corpus
+
+    settings = settings_or_exit(config)
+    if not settings.home_assistant.url:
+        raise fail("Home Assistant n'est pas configuré : réglez JARVIS_HOME_ASSISTANT__URL et __TOKEN.", 2)
+    speech_dir = (corpus or default_corpus()) if spoken else None
+    if spoken and (speech_dir is None or not (speech_dir / "manifest.tsv").is_file()):
+        raise fail("Enregistrements introuvables : indiquez le corpus avec --corpus DOSSIER.", 2)
+    with console.status("Mesure…") as status:
+        try:
+            results = asyncio.run(
+                run_home_bench(
+                    settings, runs, command, speech_dir, language, lambda step: status.update(f"Mesure : {step}")
+                )
+            )
+        except (JarvisError, ValueError) as exc:
+            raise fail(getattr(exc, "message", str(exc))) from exc
+    output = _write(results, output, "home")
+    table = Table("Indicateur", "Médiane", "p95", "Mesures", title="jarvis bench home")
+    rows = [("brain_seconds", results["brain_seconds"]), ("recognition_seconds", results["recognition_seconds"])]
+    rows.append(("text_turn_seconds", results["text_turn_seconds"]))
+    if "spoken" in results:
+        for key in ("stt_seconds", "brain_seconds", "end_of_speech_to_first_audio_seconds"):
+            rows.append((f"spoken.{key}", results["spoken"][key]))
+    for key, value in rows:
+        table.add_row(key, str(value["median"]), str(value["p95"]), str(value["runs"]))
+    console.print(table)
+    console.print(f"Résultats : {output}")

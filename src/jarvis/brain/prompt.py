@@ -92,6 +92,14 @@ MONTHS = {
 }
 
 
+def weekday_name(now: datetime, language: str) -> str:
+    return WEEKDAYS[language if language in WEEKDAYS else "fr"][now.weekday()]
+
+
+def month_name(now: datetime, language: str) -> str:
+    return MONTHS[language if language in MONTHS else "fr"][now.month - 1]
+
+
 def describe_now(now: datetime, language: str) -> str:
     """The local date and time as a sentence the model reads (minute resolution)."""
     lang = language if language in WEEKDAYS else "fr"

@@ -15,6 +15,7 @@ import numpy as np
 import structlog
 from numpy.typing import NDArray
 
+from jarvis.brain.fastpath import FastPath
 from jarvis.brain.prompt import PromptBuilder, Said
 from jarvis.brain.summary import ConversationSummariser
 from jarvis.errors import CancelledRunError, InvalidInputError, JarvisError, LlmError
@@ -94,7 +95,7 @@ class _Turn:
     reply_seq: int = 0
     # The summary of the conversation's older messages the prompt carries instead of them.
     summary: str = ""
-    # How the reply was made: "llm", or "memory" for a direct memory command.
+    # How the reply was made: "llm", "fast-path" or "memory" (a direct memory command).
     route: str = "llm"
     tool_outcomes: list[ToolOutcome] = field(default_factory=list)
 
@@ -108,6 +109,9 @@ class _Turn:
         total.prompt_tokens = step.prompt_tokens if step.prompt_tokens is not None else total.prompt_tokens
         total.cached_tokens = step.cached_tokens if step.cached_tokens is not None else total.cached_tokens
         total.completion_tokens += step.completion_tokens
+
+    fast_path_intent: str | None = None
+    brain_seconds: float | None = None
 
     def kept_reply(self, status: str) -> str:
         # A spoken reply cut short keeps only what the user actually received as audio.
@@ -131,6 +135,7 @@ class ChatPipeline:
         summariser: ConversationSummariser | None = None,
         tools: ToolRegistry | None = None,
         max_tool_steps: int = 4,
+        fast_path: FastPath | None = None,
     ) -> None:
         self.summariser = summariser
         self.speech = speech
@@ -138,6 +143,7 @@ class ChatPipeline:
         self.learner = learner
         self.tools = tools
         self.max_tool_steps = max_tool_steps
+        self.fast_path = fast_path
         self.conversations = conversations
         self.llm = llm
         self.prompts = prompts
@@ -231,7 +237,7 @@ class ChatPipeline:
                 turn.route = "memory"
                 reply = await self.memory.handle(command, prepared.conversation_id, turn.user_message_id)
                 await self._say(turn, reply, emit)
-            else:
+            elif not await self._fast_path(turn, said.content, emit):
                 await self._generate(turn, history, said, emit)
             if turn.speaker is not None:
                 await turn.speaker.finish()
@@ -338,6 +344,28 @@ class ChatPipeline:
 
         return observed
 
+    async def _fast_path(self, turn: _Turn, text: str, emit: Emit) -> bool:
+        """Answer without the LLM when the fast path recognises the sentence (a home command, the time...).
+        Its errors (Home Assistant down, an action that did not happen) are said to the user as the reply."""
+        if self.fast_path is None:
+            return False
+        began = time.perf_counter()
+        try:
+            reply = await self.fast_path.handle(text, turn.prepared.conversation_id)
+        except JarvisError as exc:
+            reply_text, intent = exc.message, f"error:{exc.code}"
+        except TimeoutError:
+            reply_text, intent = t("home-timeout", seconds=self.fast_path.timeout_seconds), "error:timeout"
+        else:
+            if reply is None:
+                return False
+            reply_text, intent = reply.text, reply.intent
+        turn.brain_seconds = time.perf_counter() - began
+        turn.fast_path_intent = intent
+        turn.route = "fast-path"
+        await self._say(turn, reply_text, emit)
+        return True
+
     async def _finish_cancelled(self, turn: _Turn, emit: Emit) -> RunResult:
         if turn.speaker is not None:
             await turn.speaker.cancel()
@@ -426,6 +454,8 @@ class ChatPipeline:
             first_audio_seconds=_round(speaker.first_audio_seconds) if speaker else None,
             tts_seconds=_round(speaker.tts_seconds) if speaker else None,
             route=turn.route,
+            fast_path_intent=turn.fast_path_intent,
+            brain_seconds=_round(turn.brain_seconds),
         )
         if speaker is not None and speaker.first_audio_seconds is not None:
             self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)

@@ -31,7 +31,11 @@ async def ready(services: ServicesDep) -> JSONResponse:
         "tts": ComponentStatus(ready=tts.ready, detail=f"{tts.name} {'prêt' if tts.ready else 'non chargé'}"),
         "database": ComponentStatus(ready=database, detail="joignable" if database else "injoignable"),
     }
-    body = ReadyResponse(ready=all(c.ready for c in components.values()), components=components)
+    home = services.home.client
+    if home is not None:
+        home_ready, home_detail = await home.ping()
+        components["home_assistant"] = ComponentStatus(ready=home_ready, detail=home_detail, required=False)
+    body = ReadyResponse(ready=all(c.ready for c in components.values() if c.required), components=components)
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
 
 

@@ -1,0 +1,176 @@
+"""The fast path: Home Assistant's own intent language (`hassil` with the sentences of `home-assistant-intents`) tried
+before the LLM. Modules register async handlers by intent name; no match (or a handler that declines) means the LLM
+answers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from hassil import Intents, recognize_best
+from hassil.intents import SlotList, TextSlotList
+from home_assistant_intents import get_intents
+
+from jarvis.errors import JarvisError
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class IntentRequest:
+    """One recognised sentence: the intent, its slot values (`slots`, e.g. an entity id) and the words heard."""
+
+    intent: str
+    slots: dict[str, Any]
+    words: dict[str, str]
+    context: dict[str, Any]
+    text: str
+    language: str
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class FastReply:
+    text: str
+    intent: str
+
+
+IntentHandler = Callable[[IntentRequest], Awaitable[str | None]]
+# A question asked to the user (which one? are you sure?): gets their next message, None lets it go on normally.
+FollowUp = Callable[[str], Awaitable[str | None]]
+# Slot lists from the modules that know names (entities, areas): returns (version, lists); a new version rebuilds.
+SlotProvider = Callable[[], tuple[int, dict[str, SlotList]]]
+
+
+def fold(text: str) -> str:
+    """Lower case without accents and with straight apostrophes: how every name and sentence is compared."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("œ", "oe").replace("Œ", "oe"))
+    return "".join(char for char in text if not unicodedata.combining(char)).lower()
+
+
+def _fold_data(value: Any) -> Any:
+    if isinstance(value, str):
+        return fold(value)
+    if isinstance(value, list):
+        return [_fold_data(item) for item in value]
+    if isinstance(value, dict):
+        # Keys (intent, rule and list names) stay as they are: sentences refer to them by name.
+        return {key: _fold_data(item) for key, item in value.items()}
+    return value
+
+
+@dataclass
+class _Pending:
+    follow_up: FollowUp
+    expires: float
+
+
+@dataclass
+class FastPath:
+    languages: tuple[str, ...] = ("fr", "en")
+    pending_seconds: float = 60.0
+    # Bound on one fast-path turn (recognition + handler, e.g. a Home Assistant call and its verification).
+    timeout_seconds: float = 10.0
+    handlers: dict[str, IntentHandler] = field(default_factory=dict)
+    # Sentences Jarvis adds to Home Assistant's, per language, in hassil's format ({"Intent": [data, ...]}).
+    extra_sentences: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    # Lists those sentences use, per language, in hassil's format ({"minutes": {"range": {"from": 1, "to": 99}}}).
+    extra_lists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    slot_provider: SlotProvider | None = None
+    _intents: dict[str, Intents] = field(default_factory=dict)
+    _lists: tuple[int, dict[str, SlotList]] | None = None
+    _pending: dict[str, _Pending] = field(default_factory=dict)
+
+    def register(
+        self,
+        intent: str,
+        handler: IntentHandler,
+        sentences: dict[str, list[dict[str, Any]]] | None = None,
+        lists: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Handle `intent` with `handler`. `sentences` (language -> hassil data blocks) add ways to say it, and
+        `lists` (language -> hassil lists) the lists they use. Home Assistant's own sentences for `intent`, if
+        any, are used too."""
+        self.handlers[intent] = handler
+        for language, blocks in (sentences or {}).items():
+            self.extra_sentences.setdefault(language, {}).setdefault(intent, []).extend(blocks)
+        for language, named in (lists or {}).items():
+            self.extra_lists.setdefault(language, {}).update(named)
+        self._intents.clear()
+
+    def ask(self, conversation_id: str, follow_up: FollowUp) -> None:
+        """The reply just given asks the user something: their next message in this conversation goes to it."""
+        self._pending[conversation_id] = _Pending(follow_up, time.monotonic() + self.pending_seconds)
+
+    def intents(self, language: str) -> Intents:
+        intents = self._intents.get(language)
+        if intents is None:
+            data = get_intents(language)
+            if data is None:
+                raise ValueError(f"no intent sentences for language {language!r}")
+            data["intents"] = {name: block for name, block in data["intents"].items() if name in self.handlers}
+            data["lists"] = {**data.get("lists", {}), **self.extra_lists.get(language, {})}
+            for name, blocks in self.extra_sentences.get(language, {}).items():
+                data["intents"].setdefault(name, {"data": []})["data"].extend(blocks)
+            intents = Intents.from_dict(_fold_data(data))
+            self._intents[language] = intents
+        return intents
+
+    def warm(self) -> None:
+        """Parse the sentence data and run one recognition per language (the first one costs the most)."""
+        for language in self.languages:
+            self.recognize("allume la lumiere" if language == "fr" else "turn on the light", language, "warm-up")
+
+    def _slot_lists(self) -> dict[str, SlotList]:
+        empty: dict[str, SlotList] = {name: TextSlotList(name, []) for name in ("name", "area", "floor")}
+        if self.slot_provider is None:
+            return empty
+        _version, lists = self.slot_provider()
+        return {**empty, **lists}
+
+    def recognize(self, text: str, language: str, conversation_id: str) -> IntentRequest | None:
+        result = recognize_best(fold(text), self.intents(language), slot_lists=self._slot_lists(), language=language)
+        if result is None or result.intent.name not in self.handlers:
+            return None
+        return IntentRequest(
+            intent=result.intent.name,
+            slots={name: entity.value for name, entity in result.entities.items()},
+            words={name: str(entity.text).strip() for name, entity in result.entities.items()},
+            context=dict(result.context or {}),
+            text=text,
+            language=language,
+            conversation_id=conversation_id,
+        )
+
+    async def handle(self, text: str, conversation_id: str) -> FastReply | None:
+        """A reply without the LLM, or None. Raises JarvisError (e.g. Home Assistant unreachable) with a clear
+        message; bounded by timeout_seconds."""
+        async with asyncio.timeout(self.timeout_seconds):
+            return await self._handle(text, conversation_id)
+
+    async def _handle(self, text: str, conversation_id: str) -> FastReply | None:
+        pending = self._pending.pop(conversation_id, None)
+        if pending is not None and pending.expires > time.monotonic():
+            answer = await pending.follow_up(text)
+            if answer is not None:
+                return FastReply(answer, "follow-up")
+        for language in self.languages:
+            request = self.recognize(text, language, conversation_id)
+            if request is None:
+                continue
+            try:
+                answer = await self.handlers[request.intent](request)
+            except JarvisError:
+                raise
+            except Exception:  # a handler bug must not take the turn down: the LLM answers instead
+                log.exception("fast-path-handler-failed", intent=request.intent)
+                return None
+            if answer is not None:
+                return FastReply(answer, request.intent)
+            return None
+        return None

@@ -1,0 +1,1 @@
+"""Home Assistant: live entity cache, verified actions, fast-path intents."""

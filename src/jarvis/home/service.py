@@ -1,0 +1,155 @@
+"""The house as Jarvis sees it: the live entity cache, the names the fast path matches, and verified actions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from hassil.expression import TextChunk
+from hassil.intents import SlotList, TextSlotList, TextSlotValue, WildcardSlotList
+
+from jarvis.brain.fastpath import fold
+from jarvis.config import HomeAssistantSettings
+from jarvis.errors import HomeError
+from jarvis.home.cache import Condition, Entity, EntityCache
+from jarvis.home.client import HomeAssistantClient
+from jarvis.i18n import t
+
+# Domains whose entities can be named in a command or a question (helpers such as input_number stay hidden).
+EXPOSED_DOMAINS = frozenset(
+    {
+        "light",
+        "switch",
+        "fan",
+        "climate",
+        "sensor",
+        "binary_sensor",
+        "lock",
+        "cover",
+        "alarm_control_panel",
+        "weather",
+        "media_player",
+        "scene",
+        "script",
+        "vacuum",
+        "humidifier",
+        "water_heater",
+    }
+)
+_ARTICLE = re.compile(r"^(le|la|les|l'|un|une|des|mon|ma|mes)\s*", re.IGNORECASE)
+
+
+def name_variants(name: str) -> set[str]:
+    """A name as users may say it: folded, without a leading article, and in the plural."""
+    base = fold(name).strip()
+    bare = _ARTICLE.sub("", base).strip()
+    first, _, rest = bare.partition(" ")
+    plural = (first if first.endswith(("s", "x")) else first + "s") + (f" {rest}" if rest else "")
+    return {variant for variant in (base, bare, plural) if variant}
+
+
+@dataclass(frozen=True)
+class Action:
+    """A service call and the state that proves it happened."""
+
+    domain: str
+    service: str
+    data: dict[str, Any]
+    expect: Condition
+
+
+class HomeService:
+    def __init__(self, settings: HomeAssistantSettings) -> None:
+        self.settings = settings
+        self.cache = EntityCache()
+        self.client: HomeAssistantClient | None = None
+        if settings.url:
+            self.client = HomeAssistantClient(
+                settings.url,
+                settings.token or "",
+                self.cache,
+                timeout_seconds=settings.timeout_seconds,
+                reconnect_min_seconds=settings.reconnect_min_seconds,
+                reconnect_max_seconds=settings.reconnect_max_seconds,
+            )
+        self._lists: tuple[int, dict[str, SlotList]] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.client is not None
+
+    def start(self) -> None:
+        if self.client is not None:
+            self.client.start()
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+    # What the fast path can name.
+    def exposed(self) -> list[Entity]:
+        return [e for e in self.cache.entities.values() if e.domain in EXPOSED_DOMAINS and not e.hidden]
+
+    def slot_lists(self) -> tuple[int, dict[str, SlotList]]:
+        if self.client is not None and not self.cache.entities and self.client.status != "connecting":
+            # Home Assistant configured but never reached (down, bad token): still recognise commands, to say why.
+            wild: dict[str, SlotList] = {"name": WildcardSlotList("name"), "area": WildcardSlotList("area")}
+            return -1, wild
+        if self._lists is not None and self._lists[0] == self.cache.version:
+            return self._lists
+        names: list[TextSlotValue] = []
+        for entity in self.exposed():
+            for spoken in {entity.name, *entity.aliases}:
+                for variant in name_variants(spoken):
+                    names.append(TextSlotValue(TextChunk(variant), entity.entity_id, context={"domain": entity.domain}))
+        areas: list[TextSlotValue] = []
+        for area in self.cache.areas.values():
+            for spoken in {area.name, *area.aliases}:
+                for variant in name_variants(spoken):
+                    areas.append(TextSlotValue(TextChunk(variant), area.area_id))
+        self._lists = (
+            self.cache.version,
+            {"name": TextSlotList("name", names), "area": TextSlotList("area", areas)},
+        )
+        return self._lists
+
+    def require(self) -> HomeAssistantClient:
+        """The client, if Home Assistant is reachable now; otherwise a clear error."""
+        if self.client is None:
+            raise HomeError(t("home-not-configured"), code="home-assistant-not-configured")
+        if not self.client.connected:
+            raise HomeError(self.client.unavailable_message())
+        return self.client
+
+    async def act(self, entity: Entity, action: Action) -> Entity:
+        """Call the service, then wait until Home Assistant reports the expected state; HomeError otherwise."""
+        client = self.require()
+        await client.call_service(action.domain, action.service, {"entity_id": entity.entity_id, **action.data})
+        done = await self.cache.wait_for(entity.entity_id, action.expect, self.settings.verify_timeout_seconds)
+        if done is None:
+            raise HomeError(
+                t("home-not-done", name=entity.name, seconds=self.settings.verify_timeout_seconds),
+                code="home-action-not-verified",
+            )
+        return done
+
+    def area_entities(self, area_id: str, domains: set[str] | None = None) -> list[Entity]:
+        return [e for e in self.exposed() if e.area_id == area_id and (domains is None or e.domain in domains)]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """For GET /api/home/entities: what the fast path can name."""
+        return [
+            {
+                "entity_id": e.entity_id,
+                "name": e.name,
+                "aliases": e.aliases,
+                "area": self.cache.area_name(e),
+                "domain": e.domain,
+                "state": e.state,
+                "unit": e.attributes.get("unit_of_measurement"),
+                "device_class": e.attributes.get("device_class"),
+                "sensitive": e.domain in self.settings.sensitive_domains,
+            }
+            for e in sorted(self.exposed(), key=lambda e: e.entity_id)
+        ]

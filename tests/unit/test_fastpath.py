@@ -1,0 +1,155 @@
+"""The fast path's pure logic: folding, name variants, French phrasing, dispatch, follow-ups, the entity cache."""
+
+from __future__ import annotations
+
+import asyncio
+
+from hassil.expression import TextChunk
+from hassil.intents import SlotList, TextSlotList, TextSlotValue
+
+from jarvis.brain.fastpath import FastPath, IntentRequest, fold
+from jarvis.config import HomeAssistantSettings
+from jarvis.home.cache import EntityCache
+from jarvis.home.intents import HomeIntents
+from jarvis.home.phrasing import agree, in_place, number, with_article
+from jarvis.home.service import HomeService, name_variants
+
+
+def test_fold_removes_accents_case_and_curly_apostrophes() -> None:
+    assert fold("Éteins l’Humidité du SALON") == "eteins l'humidite du salon"
+    assert fold("Cœur") == "coeur"
+
+
+def test_name_variants_cover_articles_and_plurals() -> None:
+    assert name_variants("La Lampe de chevet") == {"la lampe de chevet", "lampe de chevet", "lampes de chevet"}
+    assert "lumieres du salon" in name_variants("Lumière du salon")
+
+
+def test_french_articles_gender_and_numbers() -> None:
+    assert with_article("Lumière du salon", "fr") == "la lumière du salon"
+    assert with_article("Thermostat du salon", "fr") == "le thermostat du salon"
+    assert with_article("Entrée", "fr") == "l'entrée"
+    assert with_article("Kitchen light", "en") == "the kitchen light"
+    assert in_place("Cuisine", "fr") == "dans la cuisine"
+    assert agree("allumé", "Lampe de chevet", "fr") == "allumée"
+    assert agree("éteint", "Radiateur", "fr") == "éteint"
+    assert number("21.30", "fr") == "21,3"
+    assert number("55.0", "en") == "55"
+
+
+def lights() -> tuple[int, dict[str, SlotList]]:
+    values = [
+        TextSlotValue(TextChunk(fold(name)), entity_id, context={"domain": "light"})
+        for name, entity_id in (("Lampe de chevet", "light.chambre"), ("Plafonnier", "light.salon"))
+    ]
+    return 1, {"name": TextSlotList("name", values), "area": TextSlotList("area", [])}
+
+
+async def test_dispatch_by_intent_name_and_fallback() -> None:
+    seen: list[IntentRequest] = []
+
+    async def turn_on(request: IntentRequest) -> str:
+        seen.append(request)
+        return f"on {request.slots['name']}"
+
+    fast_path = FastPath(slot_provider=lights)
+    fast_path.register("HassTurnOn", turn_on)
+    reply = await fast_path.handle("Allume la LAMPE de chevet", "c1")
+    assert reply is not None and reply.text == "on light.chambre" and reply.intent == "HassTurnOn"
+    assert seen[0].language == "fr" and seen[0].words["name"] == "lampe de chevet"
+    assert await fast_path.handle("turn on the plafonnier", "c1") is not None  # English sentences too
+    assert await fast_path.handle("raconte-moi une histoire", "c1") is None  # no match: the LLM answers
+    # Intents without a registered handler are not even recognised.
+    assert await fast_path.handle("quelle heure est-il", "c1") is None
+
+
+async def test_other_modules_register_intents_with_their_own_sentences_and_lists() -> None:
+    async def start_timer(request: IntentRequest) -> str:
+        return f"minuteur de {int(request.slots['minutes'])} minutes"
+
+    fast_path = FastPath()
+    fast_path.register(
+        "JarvisTestTimer",
+        start_timer,
+        sentences={"fr": [{"sentences": ["lance un minuteur de {minutes} minutes"]}]},
+        lists={"fr": {"minutes": {"range": {"from": 1, "to": 120}}}},
+    )
+    reply = await fast_path.handle("Lance un minuteur de 5 minutes", "c1")
+    assert reply is not None and reply.text == "minuteur de 5 minutes" and reply.intent == "JarvisTestTimer"
+    assert await fast_path.handle("lance un minuteur de 500 minutes", "c1") is None
+
+
+async def test_a_handler_that_declines_or_crashes_lets_the_llm_answer() -> None:
+    async def declines(_: IntentRequest) -> None:
+        return None
+
+    async def crashes(_: IntentRequest) -> str:
+        raise RuntimeError("bug")
+
+    fast_path = FastPath(slot_provider=lights)
+    fast_path.register("HassTurnOn", declines)
+    fast_path.register("HassTurnOff", crashes)
+    assert await fast_path.handle("allume le plafonnier", "c1") is None
+    assert await fast_path.handle("éteins le plafonnier", "c1") is None
+
+
+async def test_follow_up_goes_to_the_same_conversation_only() -> None:
+    fast_path = FastPath()
+    answers: list[str] = []
+
+    async def follow_up(text: str) -> str | None:
+        answers.append(text)
+        return "confirmé" if text == "oui" else None
+
+    fast_path.ask("c1", follow_up)
+    assert await fast_path.handle("oui", "c2") is None
+    reply = await fast_path.handle("oui", "c1")
+    assert reply is not None and reply.text == "confirmé" and reply.intent == "follow-up"
+    assert await fast_path.handle("oui", "c1") is None  # asked once, answered once
+    fast_path.ask("c1", follow_up)
+    assert await fast_path.handle("autre chose", "c1") is None  # not an answer: dropped, normal turn
+    assert answers == ["oui", "autre chose"]
+
+
+async def test_expired_question_is_ignored() -> None:
+    fast_path = FastPath(pending_seconds=0.01)
+
+    async def follow_up(_: str) -> str:
+        return "trop tard"
+
+    fast_path.ask("c1", follow_up)
+    await asyncio.sleep(0.03)
+    assert await fast_path.handle("oui", "c1") is None
+
+
+async def test_cache_waits_for_a_state_and_tracks_renames() -> None:
+    cache = EntityCache()
+    cache.load([{"entity_id": "light.salon", "state": "off", "attributes": {"friendly_name": "Salon"}}])
+    cache.load_registries(
+        [{"entity_id": "light.salon", "area_id": "salon", "name": None}], [{"area_id": "salon", "name": "Salon"}], []
+    )
+    version = cache.version
+
+    async def later() -> None:
+        await asyncio.sleep(0.05)
+        new = {"entity_id": "light.salon", "state": "on", "attributes": {"friendly_name": "Plafonnier"}}
+        await cache.state_changed({"entity_id": "light.salon", "new_state": new})
+
+    task = asyncio.create_task(later())
+    entity = await cache.wait_for("light.salon", lambda e: e.state == "on", 2)
+    await task
+    assert entity is not None and entity.name == "Plafonnier" and cache.area_name(entity) == "Salon"
+    assert cache.version > version  # the fast path rebuilds its name list
+    assert await cache.wait_for("light.salon", lambda e: e.state == "off", 0.05) is None
+
+
+async def test_without_home_assistant_weather_is_never_invented() -> None:
+    home = HomeService(HomeAssistantSettings())
+    fast_path = FastPath()
+    HomeIntents(home, fast_path).register()
+    reply = await fast_path.handle("quel temps fait-il ?", "c1")
+    assert reply is not None and reply.text.startswith("Je n'ai pas de source météo")
+    english = await fast_path.handle("what's the weather like", "c1")
+    assert english is not None and english.text.startswith("I have no weather source")
+    # Names Jarvis cannot know are not guessed: the LLM answers.
+    assert await fast_path.handle("allume la lumière du salon", "c1") is None
