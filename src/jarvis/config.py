@@ -118,8 +118,11 @@ class VadSettings(BaseModel):
 
 
 class TtsSettings(BaseModel):
-    backend: Literal["kokoro", "espeak"] = "kokoro"
+    backend: Literal["kokoro", "espeak", "piper"] = "kokoro"
     voice: str = "ff_siwis"  # a voice file name in the voices directory, or a blend "ff_siwis:0.7,em_alex:0.3"
+    # piper: any Piper voice file (model.onnx, with model.onnx.json beside it); None: the packaged English voice.
+    piper_voice: Path | None = None
+    piper_speaker: str | None = None  # a speaker of a multi-speaker Piper voice
     speed: float = Field(1.0, ge=0.5, le=2.0)
     model_path: Path | None = None
     voices_dir: Path | None = None
