@@ -111,7 +111,8 @@ def doctor(config: ConfigOption = None) -> None:
         results.extend(asyncio.run(checks.check_speech(settings)))
     table = Table("", "Élément", "Détail", title=f"Jarvis — données : {settings.data_dir}")
     for check in results:
-        table.add_row("[green]✓[/]" if check.ok else "[red]✗[/]", check.name, check.detail)
+        mark = "[red]✗[/]" if not check.ok else "[yellow]⚠[/]" if check.warning else "[green]✓[/]"
+        table.add_row(mark, check.name, check.detail)
     console.print(table)
     if not all(c.ok for c in results):
         raise typer.Exit(1)

@@ -128,6 +128,8 @@ class TtsSettings(BaseModel):
     voices_dir: Path | None = None
     threads: int | None = Field(None, ge=1)
     espeak_voice: str = "fr"
+    # kokoro/piper: when the model cannot load or a synthesis fails in the engine, speak with espeak-ng instead.
+    fallback: bool = True
     # The first piece of a reply may stop at a comma once it is this long, so that the first audio comes sooner.
     first_clause_min_chars: int = Field(10, ge=1)
     max_text_chars: int = Field(2000, ge=1)

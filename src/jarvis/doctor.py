@@ -23,6 +23,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # works, but degraded
 
 
 async def check_database(settings: Settings) -> Check:
@@ -107,12 +108,14 @@ async def check_speech(settings: Settings) -> list[Check]:
         started = time.perf_counter()
         speech = await synthesizer.synthesize(SPOKEN_CHECK)
         spoken = time.perf_counter() - started
-        tts = Check(
-            tts_name,
-            speech.duration_seconds > 1,
+        detail = (
             f"chargé en {loaded:.1f} s ; {speech.duration_seconds:.1f} s d'audio en {spoken:.2f} s "
-            f"(RTF {spoken / max(speech.duration_seconds, 0.01):.2f})",
+            f"(RTF {spoken / max(speech.duration_seconds, 0.01):.2f})"
         )
+        degraded = getattr(synthesizer, "degraded", None)  # the espeak-ng fallback spoke instead
+        if degraded:
+            detail = f"DÉGRADÉ — {degraded} ; {detail}"
+        tts = Check(tts_name, speech.duration_seconds > 1, detail, warning=bool(degraded))
     except JarvisError as exc:
         return [Check(tts_name, False, exc.message), Check(stt_name, False, "non vérifié (pas d'audio de test)")]
     finally:

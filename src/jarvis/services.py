@@ -69,11 +69,22 @@ def stt_model_dir(settings: Settings) -> Path:
 
 
 def build_synthesizer(settings: Settings) -> Synthesizer:
+    """The configured TTS engine; a neural one is backed by espeak-ng unless tts.fallback is off."""
+    from jarvis.tts.espeak import EspeakSynthesizer
+
     tts = settings.tts
     if tts.backend == "espeak":
-        from jarvis.tts.espeak import EspeakSynthesizer
-
         return EspeakSynthesizer(voice=tts.espeak_voice)
+    engine = _neural_synthesizer(settings)
+    if not tts.fallback:
+        return engine
+    from jarvis.tts.fallback import FallbackSynthesizer
+
+    return FallbackSynthesizer(engine, EspeakSynthesizer(voice=tts.espeak_voice))
+
+
+def _neural_synthesizer(settings: Settings) -> Synthesizer:
+    tts = settings.tts
     if tts.backend == "piper":
         from jarvis.tts.piper import PiperSynthesizer
 

@@ -65,6 +65,8 @@ class ConversationList(BaseModel):
 class ComponentStatus(BaseModel):
     ready: bool
     detail: str
+    # Working, but not as configured (e.g. the voice fell back to espeak-ng).
+    degraded: bool = False
 
 
 class ReadyResponse(BaseModel):

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from jarvis.api.deps import ServicesDep
 from jarvis.api.schemas import ComponentStatus, ReadyResponse
+from jarvis.tts.base import Synthesizer
 
 router = APIRouter(tags=["health"])
 
@@ -25,11 +26,18 @@ async def ready(services: ServicesDep) -> JSONResponse:
     components = {
         "llm": ComponentStatus(ready=engine.ready, detail=engine.detail),
         "stt": ComponentStatus(ready=stt.ready, detail=f"{stt.name} {'prêt' if stt.ready else 'non chargé'}"),
-        "tts": ComponentStatus(ready=tts.ready, detail=f"{tts.name} {'prêt' if tts.ready else 'non chargé'}"),
+        "tts": tts_status(tts),
         "database": ComponentStatus(ready=database, detail="joignable" if database else "injoignable"),
     }
     body = ReadyResponse(ready=all(c.ready for c in components.values()), components=components)
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+
+
+def tts_status(tts: Synthesizer) -> ComponentStatus:
+    degraded = getattr(tts, "degraded", None)  # set by the espeak-ng fallback while it stands in
+    if degraded:
+        return ComponentStatus(ready=tts.ready, detail=f"dégradé : {degraded}", degraded=True)
+    return ComponentStatus(ready=tts.ready, detail=f"{tts.name} {'prêt' if tts.ready else 'non chargé'}")
 
 
 @router.get("/metrics", summary="Prometheus metrics")
