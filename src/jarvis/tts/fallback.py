@@ -16,7 +16,7 @@ def resample(speech: Speech, rate: int) -> Speech:
     """Linear resampling, so that one reply keeps one sample rate when some sentences come from the fallback."""
     if speech.sample_rate == rate or not len(speech.samples):
         return Speech(speech.samples, rate)
-    count = int(round(len(speech.samples) * rate / speech.sample_rate))
+    count = round(len(speech.samples) * rate / speech.sample_rate)
     source = np.arange(len(speech.samples)) / speech.sample_rate
     target = np.arange(count) / rate
     samples = np.interp(target, source, speech.samples.astype(np.float32))
