@@ -117,6 +117,16 @@ class VadSettings(BaseModel):
     early_stt_after_seconds: float | None = Field(0.15, gt=0)
 
 
+class WakeWordSettings(BaseModel):
+    """Hands-free WebSocket sessions (VAD mode) can wait for "Hey Jarvis" before listening (pyopen-wakeword)."""
+
+    enabled: bool = False  # a session may still ask for it in audio-start ("wake_word": true)
+    model: Literal["hey_jarvis", "alexa", "hey_mycroft", "okay_nabu", "hey_rhasspy"] = "hey_jarvis"
+    threshold: float = Field(0.5, gt=0, lt=1)
+    # After the wake word, back to waiting for it if no speech starts within this time.
+    listen_seconds: float = Field(8.0, gt=0)
+
+
 class TtsSettings(BaseModel):
     backend: Literal["kokoro", "espeak", "piper"] = "kokoro"
     voice: str = "ff_siwis"  # a voice file name in the voices directory, or a blend "ff_siwis:0.7,em_alex:0.3"
@@ -177,6 +187,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     stt: SttSettings = Field(default_factory=SttSettings)
     vad: VadSettings = Field(default_factory=VadSettings)
+    wake_word: WakeWordSettings = Field(default_factory=WakeWordSettings)
     tts: TtsSettings = Field(default_factory=TtsSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     chat: ChatSettings = Field(default_factory=ChatSettings)

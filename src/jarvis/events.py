@@ -37,6 +37,14 @@ class VadStart(BaseModel):
     type: Literal["vad-start"] = "vad-start"
 
 
+class WakeWord(BaseModel):
+    """The wake word was heard (hands-free listening with wake_word on): the next utterance is listened to."""
+
+    type: Literal["wake-word"] = "wake-word"
+    model: str
+    score: float
+
+
 class VadEnd(BaseModel):
     """The user stopped speaking: the utterance goes to speech recognition."""
 
@@ -94,4 +102,4 @@ class RunEnd(BaseModel):
 
 
 # Every event a run emits; `type` tells them apart on the wire.
-Event = VadStart | VadEnd | RunStart | SttEnd | SttNoSpeech | LlmDelta | TtsStart | ErrorEvent | RunEnd
+Event = WakeWord | VadStart | VadEnd | RunStart | SttEnd | SttNoSpeech | LlmDelta | TtsStart | ErrorEvent | RunEnd
