@@ -33,8 +33,8 @@ apt_install() {
     exit 1
 }
 
-# espeak-ng: the always-available fallback voice.
-apt_install espeak-ng
+# espeak-ng: the always-available fallback voice; PortAudio: `jarvis talk` on a live microphone.
+apt_install espeak-ng libportaudio2
 
 if [[ ",$extras," == *",llm,"* ]] && ! ls "$wheel_cache"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then
     apt_install build-essential cmake
