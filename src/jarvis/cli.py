@@ -110,6 +110,7 @@ def doctor(config: ConfigOption = None) -> None:
         results.append(asyncio.run(checks.check_llm(settings)))
     with console.status("Essai de la voix et de la reconnaissance vocale…"):
         results.extend(asyncio.run(checks.check_speech(settings)))
+    results.append(checks.check_wake_word(settings))
     table = Table("", "Élément", "Détail", title=f"Jarvis — données : {settings.data_dir}")
     for check in results:
         mark = "[red]✗[/]" if not check.ok else "[yellow]⚠[/]" if check.warning else "[green]✓[/]"

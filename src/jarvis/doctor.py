@@ -132,3 +132,27 @@ async def check_speech(settings: Settings) -> list[Check]:
     finally:
         await transcriber.close()
     return [tts, stt]
+
+
+def check_wake_word(settings: Settings) -> Check:
+    """Load the wake-word model and score a second of silence (it must not fire)."""
+    import numpy as np
+
+    from jarvis.vad.wakeword import WakeWordDetector
+
+    wake = settings.wake_word
+    name = f"mot d'éveil {wake.model} ({'activé' if wake.enabled else 'désactivé'} par défaut)"
+    try:
+        started = time.perf_counter()
+        detector = WakeWordDetector(wake.model, threshold=wake.threshold)
+        loaded = time.perf_counter() - started
+        score = detector.feed(np.zeros(16000, dtype=np.int16))
+        detector.close()
+    except JarvisError as exc:
+        return Check(name, False, exc.message)
+    return Check(
+        name,
+        score < wake.threshold,
+        f"chargé en {loaded:.2f} s ; score sur une seconde de silence {score:.3f} (seuil {wake.threshold}) ; "
+        "modèle openWakeWord sous licence CC BY-NC-SA 4.0 (usage non commercial)",
+    )

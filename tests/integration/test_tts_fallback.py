@@ -67,9 +67,11 @@ def test_a_corrupt_kokoro_model_falls_back_to_espeak_and_says_so(degraded_server
 
 
 def test_doctor_shows_the_voice_as_degraded(degraded_server: JarvisServer) -> None:
-    done = run_cli("doctor", env=degraded_server.env, timeout=600)
+    done = run_cli("doctor", env={**degraded_server.env, "COLUMNS": "400"}, timeout=600)  # one line per check
     output = " ".join(done.stdout.split())
     assert "DÉGRADÉ" in output and "espeak-ng" in output, done.stdout
+    # The wake-word engine is checked too, with its model's licence.
+    assert "mot d'éveil hey_jarvis" in output and "CC BY-NC-SA 4.0" in output, done.stdout
     assert done.returncode != 0  # the prepared models are missing from this data directory
 
 
