@@ -18,6 +18,7 @@ from jarvis.models.catalog import CATALOG, PIPER_DEFAULT
 from jarvis.services import build_synthesizer
 from jarvis.stt.wer import normalize_for_wer
 from jarvis.tts.base import Speech, Synthesizer
+from jarvis.tts.fallback import FallbackSynthesizer
 from jarvis.tts.piper import PiperSynthesizer
 from tests.integration.test_tts_real import WHISPER, rms, to_16k
 
@@ -91,15 +92,21 @@ async def test_speed_and_settings_select_the_voice(piper: PiperSynthesizer, tmp_
     normal = await piper.synthesize(text)
     fast = await piper.synthesize(text, speed=1.5)
     assert fast.duration_seconds < normal.duration_seconds * 0.85
-    # tts.backend=piper with no voice file set uses the packaged voice prepared by `jarvis setup`.
+    # tts.backend=piper with no voice file set uses the packaged voice prepared by `jarvis setup`, with espeak-ng
+    # behind it (tts.fallback), or alone when the fallback is off.
     settings = Settings(data_dir=MODELS.parent, tts={"backend": "piper", "threads": 1})
     configured = build_synthesizer(settings)
-    assert isinstance(configured, PiperSynthesizer) and configured.model_path == VOICE
+    assert isinstance(configured, FallbackSynthesizer) and isinstance(configured.primary, PiperSynthesizer)
+    assert configured.primary.model_path == VOICE
+    alone = build_synthesizer(Settings(data_dir=MODELS.parent, tts={"backend": "piper", "fallback": False}))
+    assert isinstance(alone, PiperSynthesizer) and alone.model_path == VOICE
     # Any voice file a user brings: a copy elsewhere under another name works the same.
     own = tmp_path / "my-voice.onnx"
     shutil.copy(VOICE, own)
     shutil.copy(VOICE.with_name(VOICE.name + ".json"), tmp_path / "my-voice.onnx.json")
-    brought = build_synthesizer(Settings(data_dir=tmp_path, tts={"backend": "piper", "piper_voice": str(own)}))
+    brought = build_synthesizer(
+        Settings(data_dir=tmp_path, tts={"backend": "piper", "piper_voice": str(own), "fallback": False})
+    )
     speech = await brought.synthesize("Good morning.")
     assert speech.duration_seconds > 0.4 and brought.voices() == ["my-voice"]
     await brought.close()
