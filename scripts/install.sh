@@ -33,8 +33,8 @@ apt_install() {
     exit 1
 }
 
-# espeak-ng: the always-available fallback voice.
-apt_install espeak-ng
+# espeak-ng: the always-available fallback voice; PortAudio: `jarvis talk` on a live microphone.
+apt_install espeak-ng libportaudio2
 
 # mosquitto: the real MQTT broker the integration tests start (dev only; Jarvis itself needs none).
 if [[ ",$extras," == *",dev,"* ]]; then

@@ -29,6 +29,7 @@ from jarvis.cli_memory import memory_app, profile_app
 from jarvis.cli_store import backup, check_store, keys_app, restore
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
+from jarvis.i18n import t
 
 app = typer.Typer(help="Jarvis, l'assistant vocal privé de la maison.", no_args_is_help=True)
 token_app = typer.Typer(help="Gérer les jetons d'accès à l'API.", no_args_is_help=True)
@@ -119,9 +120,11 @@ def doctor(config: ConfigOption = None) -> None:
         results.append(asyncio.run(checks.check_llm(settings)))
     with console.status("Essai de la voix et de la reconnaissance vocale…"):
         results.extend(asyncio.run(checks.check_speech(settings)))
+    results.append(checks.check_wake_word(settings))
     table = Table("", "Élément", "Détail", title=f"Jarvis — données : {settings.data_dir}")
     for check in results:
-        table.add_row("[green]✓[/]" if check.ok else "[red]✗[/]", check.name, check.detail)
+        mark = "[red]✗[/]" if not check.ok else "[yellow]⚠[/]" if check.warning else "[green]✓[/]"
+        table.add_row(mark, check.name, check.detail)
     console.print(table)
     if not all(c.ok for c in results):
         raise typer.Exit(1)
@@ -277,18 +280,24 @@ def say(
 @app.command()
 def talk(
     input_file: Annotated[
-        Path, typer.Option("--input", "-i", help="Ce que vous dites (fichier audio).", exists=True, dir_okay=False)
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Où écrire la réponse parlée (WAV).")],
+        Path | None,
+        typer.Option("--input", "-i", help="Ce que vous dites (fichier audio).", exists=True, dir_okay=False),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Où écrire la réponse parlée (WAV).")] = None,
     config: ConfigOption = None,
     url: UrlOption = None,
     token: TokenOption = None,
     conversation: ConversationOption = None,
 ) -> None:
-    """Un tour de parole complet depuis un fichier : transcription, réponse, voix (via le serveur)."""
+    """Parler à Jarvis : au micro en direct (sans option), ou un tour depuis un fichier (--input et --output)."""
     from urllib.parse import unquote
 
     settings = settings_or_exit(config)
+    if (input_file is None) != (output is None):
+        raise fail(t("talk-both-files"), 2)
+    if input_file is None or output is None:
+        _talk_live(settings, url, token, conversation)
+        return
     try:
         response = _client(settings, url, token).voice_turn(input_file.read_bytes(), conversation)
     except JarvisError as exc:
@@ -297,6 +306,44 @@ def talk(
     console.print(f"[bold cyan]vous ›[/] {escape(unquote(response.headers.get('x-jarvis-transcript', '')))}")
     console.print(f"[bold magenta]jarvis ›[/] {escape(unquote(response.headers.get('x-jarvis-reply', '')))}")
     err.print(f"Réponse parlée : {output} (conversation {response.headers.get('x-jarvis-conversation-id')})")
+
+
+def _talk_live(settings: Settings, url: str | None, token: str | None, conversation: str | None) -> None:
+    """The microphone, live: exit code 4 when this machine has no sound device."""
+    from urllib.parse import unquote
+
+    from jarvis import mic
+
+    try:
+        sound = mic.open_sound()
+    except mic.NoAudioDeviceError as exc:
+        raise fail(exc.message, 4) from exc
+    client = _client(settings, url, token)
+    state = {"conversation": conversation}
+
+    def turn(wav: bytes) -> tuple[bytes, str, str] | None:
+        try:
+            response = client.voice_turn(wav, state["conversation"])
+        except JarvisError as exc:
+            if exc.code == "no-speech":  # a noise the VAD took for speech: keep listening
+                return None
+            raise
+        headers = response.headers
+        state["conversation"] = headers.get("x-jarvis-conversation-id")
+        transcript, reply = unquote(headers.get("x-jarvis-transcript", "")), unquote(headers.get("x-jarvis-reply", ""))
+        return response.content, transcript, reply
+
+    def show(transcript: str, reply: str) -> None:
+        console.print(f"[bold cyan]vous ›[/] {escape(transcript)}")
+        console.print(f"[bold magenta]jarvis ›[/] {escape(reply)}")
+
+    err.print(t("talk-listening"))
+    try:
+        mic.live(settings, turn, show, sound)
+    except KeyboardInterrupt:
+        return
+    except JarvisError as exc:
+        raise fail(f"{exc.message} [{exc.code}]", 3) from exc
 
 
 def _tokens(settings: Settings) -> Any:

@@ -117,14 +117,29 @@ class VadSettings(BaseModel):
     early_stt_after_seconds: float | None = Field(0.15, gt=0)
 
 
+class WakeWordSettings(BaseModel):
+    """Hands-free WebSocket sessions (VAD mode) can wait for "Hey Jarvis" before listening (pyopen-wakeword)."""
+
+    enabled: bool = False  # a session may still ask for it in audio-start ("wake_word": true)
+    model: Literal["hey_jarvis", "alexa", "hey_mycroft", "okay_nabu", "hey_rhasspy"] = "hey_jarvis"
+    threshold: float = Field(0.5, gt=0, lt=1)
+    # After the wake word, back to waiting for it if no speech starts within this time.
+    listen_seconds: float = Field(8.0, gt=0)
+
+
 class TtsSettings(BaseModel):
-    backend: Literal["kokoro", "espeak"] = "kokoro"
+    backend: Literal["kokoro", "espeak", "piper"] = "kokoro"
     voice: str = "ff_siwis"  # a voice file name in the voices directory, or a blend "ff_siwis:0.7,em_alex:0.3"
+    # piper: any Piper voice file (model.onnx, with model.onnx.json beside it); None: the packaged English voice.
+    piper_voice: Path | None = None
+    piper_speaker: str | None = None  # a speaker of a multi-speaker Piper voice
     speed: float = Field(1.0, ge=0.5, le=2.0)
     model_path: Path | None = None
     voices_dir: Path | None = None
     threads: int | None = Field(None, ge=1)
     espeak_voice: str = "fr"
+    # kokoro/piper: when the model cannot load or a synthesis fails in the engine, speak with espeak-ng instead.
+    fallback: bool = True
     # The first piece of a reply may stop at a comma once it is this long, so that the first audio comes sooner.
     first_clause_min_chars: int = Field(10, ge=1)
     max_text_chars: int = Field(2000, ge=1)
@@ -292,6 +307,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     stt: SttSettings = Field(default_factory=SttSettings)
     vad: VadSettings = Field(default_factory=VadSettings)
+    wake_word: WakeWordSettings = Field(default_factory=WakeWordSettings)
     tts: TtsSettings = Field(default_factory=TtsSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)

@@ -23,6 +23,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # works, but degraded
 
 
 async def check_database(settings: Settings) -> Check:
@@ -107,12 +108,14 @@ async def check_speech(settings: Settings) -> list[Check]:
         started = time.perf_counter()
         speech = await synthesizer.synthesize(SPOKEN_CHECK)
         spoken = time.perf_counter() - started
-        tts = Check(
-            tts_name,
-            speech.duration_seconds > 1,
+        detail = (
             f"chargé en {loaded:.1f} s ; {speech.duration_seconds:.1f} s d'audio en {spoken:.2f} s "
-            f"(RTF {spoken / max(speech.duration_seconds, 0.01):.2f})",
+            f"(RTF {spoken / max(speech.duration_seconds, 0.01):.2f})"
         )
+        degraded = getattr(synthesizer, "degraded", None)  # the espeak-ng fallback spoke instead
+        if degraded:
+            detail = f"DÉGRADÉ — {degraded} ; {detail}"
+        tts = Check(tts_name, speech.duration_seconds > 1, detail, warning=bool(degraded))
     except JarvisError as exc:
         return [Check(tts_name, False, exc.message), Check(stt_name, False, "non vérifié (pas d'audio de test)")]
     finally:
@@ -129,3 +132,27 @@ async def check_speech(settings: Settings) -> list[Check]:
     finally:
         await transcriber.close()
     return [tts, stt]
+
+
+def check_wake_word(settings: Settings) -> Check:
+    """Load the wake-word model and score a second of silence (it must not fire)."""
+    import numpy as np
+
+    from jarvis.vad.wakeword import WakeWordDetector
+
+    wake = settings.wake_word
+    name = f"mot d'éveil {wake.model} ({'activé' if wake.enabled else 'désactivé'} par défaut)"
+    try:
+        started = time.perf_counter()
+        detector = WakeWordDetector(wake.model, threshold=wake.threshold)
+        loaded = time.perf_counter() - started
+        score = detector.feed(np.zeros(16000, dtype=np.int16))
+        detector.close()
+    except JarvisError as exc:
+        return Check(name, False, exc.message)
+    return Check(
+        name,
+        score < wake.threshold,
+        f"chargé en {loaded:.2f} s ; score sur une seconde de silence {score:.3f} (seuil {wake.threshold}) ; "
+        "modèle openWakeWord sous licence CC BY-NC-SA 4.0 (usage non commercial)",
+    )

@@ -45,6 +45,14 @@ class VadStart(BaseModel):
     type: Literal["vad-start"] = "vad-start"
 
 
+class WakeWord(BaseModel):
+    """The wake word was heard (hands-free listening with wake_word on): the next utterance is listened to."""
+
+    type: Literal["wake-word"] = "wake-word"
+    model: str
+    score: float
+
+
 class VadEnd(BaseModel):
     """The user stopped speaking: the utterance goes to speech recognition."""
 
@@ -161,7 +169,8 @@ class RunEnd(BaseModel):
 
 # Every event a run emits; `type` tells them apart on the wire.
 Event = (
-    VadStart
+    WakeWord
+    | VadStart
     | VadEnd
     | RunStart
     | SttEnd

@@ -143,6 +143,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-weather-humidity": "humidité {value} %",
         "clock-time": "Il est {hour} heures{minutes}.",
         "clock-date": "Nous sommes le {weekday} {day} {month} {year}.",
+        "no-audio-library": "Pas d'accès au son : la bibliothèque PortAudio est absente ({detail}). Installez-la "
+        "(« apt-get install libportaudio2 »), ou parlez depuis un fichier : "
+        "« jarvis talk --input question.wav --output reponse.wav ».",
+        "no-microphone": "Aucun micro trouvé sur cette machine ({detail}). Branchez-en un, ou parlez depuis un "
+        "fichier : « jarvis talk --input question.wav --output reponse.wav ».",
+        "no-speaker": "Aucune sortie audio trouvée sur cette machine ({detail}) pour jouer la réponse. "
+        "Utilisez « jarvis talk --input question.wav --output reponse.wav ».",
+        "talk-both-files": "Donnez --input et --output ensemble (un tour depuis un fichier), ou aucun des deux "
+        "(micro en direct).",
+        "talk-listening": "Je vous écoute (Ctrl+C pour arrêter)…",
     },
     "en": {
         "auth-required": "Authentication required: send the header Authorization: Bearer <token>. "
@@ -276,6 +286,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-weather-humidity": "humidity {value} %",
         "clock-time": "It is {hour}{minutes}.",
         "clock-date": "Today is {weekday}, {month} {day}, {year}.",
+        "no-audio-library": "No sound access: the PortAudio library is missing ({detail}). Install it "
+        "(`apt-get install libportaudio2`), or speak from a file: "
+        "`jarvis talk --input question.wav --output answer.wav`.",
+        "no-microphone": "No microphone found on this machine ({detail}). Plug one in, or speak from a file: "
+        "`jarvis talk --input question.wav --output answer.wav`.",
+        "no-speaker": "No audio output found on this machine ({detail}) to play the answer. "
+        "Use `jarvis talk --input question.wav --output answer.wav`.",
+        "talk-both-files": "Give --input and --output together (one turn from a file), or neither (live microphone).",
+        "talk-listening": "Listening (Ctrl+C to stop)…",
     },
 }
 

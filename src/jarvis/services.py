@@ -29,7 +29,7 @@ from jarvis.memory.extraction import MemoryLearner
 from jarvis.memory.items import MemoryRepository
 from jarvis.memory.service import MemoryService
 from jarvis.metrics import Metrics
-from jarvis.models.catalog import CATALOG, TTS_DEFAULT, VOICES
+from jarvis.models.catalog import CATALOG, PIPER_DEFAULT, TTS_DEFAULT, VOICES
 from jarvis.pipeline.announce import SessionHub
 from jarvis.pipeline.chat import ChatPipeline
 from jarvis.pipeline.speech import SpeechService
@@ -90,11 +90,26 @@ def stt_model_dir(settings: Settings) -> Path:
 
 
 def build_synthesizer(settings: Settings) -> Synthesizer:
+    """The configured TTS engine; a neural one is backed by espeak-ng unless tts.fallback is off."""
+    from jarvis.tts.espeak import EspeakSynthesizer
+
     tts = settings.tts
     if tts.backend == "espeak":
-        from jarvis.tts.espeak import EspeakSynthesizer
-
         return EspeakSynthesizer(voice=tts.espeak_voice)
+    engine = _neural_synthesizer(settings)
+    if not tts.fallback:
+        return engine
+    from jarvis.tts.fallback import FallbackSynthesizer
+
+    return FallbackSynthesizer(engine, EspeakSynthesizer(voice=tts.espeak_voice))
+
+
+def _neural_synthesizer(settings: Settings) -> Synthesizer:
+    tts = settings.tts
+    if tts.backend == "piper":
+        from jarvis.tts.piper import PiperSynthesizer
+
+        return PiperSynthesizer(piper_voice_path(settings), threads=tts.threads or default_threads())
     from jarvis.tts.kokoro import KokoroSynthesizer
 
     spec = CATALOG[TTS_DEFAULT]
@@ -105,6 +120,23 @@ def build_synthesizer(settings: Settings) -> Synthesizer:
         language=settings.chat.language,
         threads=tts.threads or default_threads(),
     )
+
+
+def piper_voice_path(settings: Settings) -> Path:
+    if settings.tts.piper_voice is not None:
+        return settings.tts.piper_voice
+    spec = CATALOG[PIPER_DEFAULT]
+    return spec.target(settings.models_dir, spec.files[0])
+
+
+def tts_voice(settings: Settings) -> str:
+    """The default voice name handed to the configured engine."""
+    tts = settings.tts
+    if tts.backend == "kokoro":
+        return tts.voice
+    if tts.backend == "piper":
+        return tts.piper_speaker or ""
+    return tts.espeak_voice
 
 
 def default_threads() -> int:
@@ -304,7 +336,7 @@ async def build_services(
         hotwords=settings.stt.hotwords,
         max_audio_seconds=settings.stt.max_audio_seconds,
         max_text_chars=settings.tts.max_text_chars,
-        voice=settings.tts.voice if settings.tts.backend == "kokoro" else settings.tts.espeak_voice,
+        voice=tts_voice(settings),
         speed=settings.tts.speed,
         first_clause_min_chars=settings.tts.first_clause_min_chars,
         stt_timeout_seconds=settings.stt.timeout_seconds,

@@ -10,10 +10,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jarvis.audio.formats import MAX_PCM_CHANNELS, MAX_PCM_RATE, MIN_PCM_RATE, PCM_DTYPES, SAMPLE_RATE, pcm_to_canonical
-from jarvis.config import VadSettings
+from jarvis.config import VadSettings, WakeWordSettings
 from jarvis.errors import AudioError
 from jarvis.pipeline.endpointing import Endpointer
 from jarvis.pipeline.listener import Heard, Listener
+from jarvis.pipeline.wake import WakeGate
 from jarvis.vad.silero import SileroDetector
 
 
@@ -28,15 +29,24 @@ class AudioInput:
     speak: bool = True
     voice: str | None = None
     listener: Listener | None = None
+    wake: WakeGate | None = None  # hands-free behind the wake word
     _buffer: list[NDArray[np.int16]] = field(default_factory=list)
     _buffered: int = 0
     _overflowed: bool = False  # the recording passed the limit: drop it whole at audio-end
 
     @classmethod
-    def from_frame(cls, frame: dict[str, Any], max_seconds: float, vad: VadSettings | None = None) -> AudioInput:
+    def from_frame(
+        cls,
+        frame: dict[str, Any],
+        max_seconds: float,
+        vad: VadSettings | None = None,
+        wake_word: WakeWordSettings | None = None,
+    ) -> AudioInput:
         rate, channels, width = frame.get("rate", SAMPLE_RATE), frame.get("channels", 1), frame.get("width", 2)
         mode = frame.get("mode", "vad")
         conversation_id = frame.get("conversation_id")
+        wake_word = wake_word or WakeWordSettings()
+        wake = frame.get("wake_word", wake_word.enabled if mode == "vad" else False)
         valid = (
             type(rate) is int  # not bool, not float
             and MIN_PCM_RATE <= rate <= MAX_PCM_RATE
@@ -46,11 +56,13 @@ class AudioInput:
             and width in PCM_DTYPES
             and mode in ("vad", "push-to-talk")
             and (conversation_id is None or isinstance(conversation_id, str))
+            and isinstance(wake, bool)
+            and not (wake and mode != "vad")
         )
         if not valid:
             raise AudioError(
                 "audio-start invalide : rate 8000–192000, channels 1–8, width 1, 2 ou 4 (octets), "
-                "mode « vad » ou « push-to-talk ».",
+                "mode « vad » ou « push-to-talk », wake_word booléen (seulement en mode « vad »).",
                 code="audio-format",
             )
         vad = vad or VadSettings()
@@ -65,6 +77,12 @@ class AudioInput:
             listener = Listener(
                 SileroDetector(), endpointer, threshold=vad.threshold, pre_roll_seconds=vad.pre_roll_seconds
             )
+        gate = None
+        if listener is not None and wake:
+            from jarvis.vad.wakeword import WakeWordDetector
+
+            detector = WakeWordDetector(wake_word.model, threshold=wake_word.threshold)
+            gate = WakeGate(detector, listener, listen_seconds=wake_word.listen_seconds)
         return cls(
             rate,
             channels,
@@ -75,11 +93,14 @@ class AudioInput:
             speak=frame.get("speak", True) is not False,
             voice=frame.get("voice") if isinstance(frame.get("voice"), str) else None,
             listener=listener,
+            wake=gate,
         )
 
     def feed(self, data: bytes) -> list[Heard]:
         """Convert a binary frame to 16 kHz mono; in VAD mode return the speech boundaries it completes."""
         samples = pcm_to_canonical(data, rate=self.rate, channels=self.channels, width=self.width)
+        if self.wake is not None:
+            return self.wake.feed(samples)
         if self.listener is not None:
             return self.listener.feed(samples)
         if self._overflowed:

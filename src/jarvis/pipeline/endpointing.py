@@ -13,6 +13,8 @@ class Boundary(Enum):
     # Speech came back after a PAUSE: whatever was started early is out of date.
     RESUME = "resume"
     END = "end"
+    # Not from the endpointer: the wake-word gate heard the wake word (listening starts).
+    WAKE = "wake"
 
 
 @dataclass

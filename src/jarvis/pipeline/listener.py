@@ -21,6 +21,7 @@ class Heard:
 
     boundary: Boundary
     audio: NDArray[np.int16] | None = None
+    score: float | None = None  # WAKE: the wake word's score
 
 
 class Listener:
@@ -43,6 +44,14 @@ class Listener:
         frames_kept = max(1, math.ceil(pre_roll_seconds * per_second) + speech_frames - 1)
         self._pre_roll: deque[NDArray[np.int16]] = deque(maxlen=frames_kept)
         self._utterance: list[NDArray[np.int16]] = []
+
+    def reset(self) -> None:
+        """Forget everything heard so far (listening starts afresh, e.g. after the wake word)."""
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._pre_roll.clear()
+        self._utterance = []
+        self.endpointer.reset()
+        self.detector.reset()
 
     def feed(self, samples: NDArray[np.int16]) -> list[Heard]:
         """Add audio of any length; return the boundaries it completes."""

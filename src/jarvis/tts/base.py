@@ -24,8 +24,11 @@ class Speech:
 class Synthesizer(Protocol):
     """A text-to-speech engine. Implementations load once and never block the event loop."""
 
-    name: str
-    sample_rate: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def sample_rate(self) -> int: ...
 
     @property
     def ready(self) -> bool: ...

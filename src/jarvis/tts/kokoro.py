@@ -84,7 +84,7 @@ class KokoroSynthesizer:
                 raise TtsError(
                     "kokoro-onnx n'est pas installé : lancez « make install ».", code="engine-missing", status=503
                 ) from exc
-            except (OSError, RuntimeError, ValueError) as exc:
+            except Exception as exc:  # onnxruntime's own errors (InvalidProtobuf...) derive from none of ours
                 raise TtsError(
                     f"Impossible de charger {self.model_path} : {exc}", code="model-missing", status=503
                 ) from exc

@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from jarvis.api.deps import ServicesDep
+from jarvis.api.disconnect import client_closed, run_while_connected
 from jarvis.api.errors import jarvis_error_response
 from jarvis.api.schemas import ChatRequest, ChatResponse, ErrorBody
 from jarvis.events import Event
@@ -27,7 +28,7 @@ def sse(event: Event) -> bytes:
 
 
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)
-async def chat(body: ChatRequest, services: ServicesDep) -> JSONResponse | StreamingResponse:
+async def chat(body: ChatRequest, request: Request, services: ServicesDep) -> Response:
     pipeline = services.pipeline
     services.llm.check_capacity()
     prepared = await pipeline.prepare(body.message, body.conversation_id)
@@ -36,7 +37,9 @@ async def chat(body: ChatRequest, services: ServicesDep) -> JSONResponse | Strea
         async def ignore(_: Event) -> None:
             return None
 
-        result = await pipeline.run(prepared, ignore)
+        result = await run_while_connected(request, pipeline.start(prepared, ignore))
+        if result is None:  # the client left: the generation was cancelled
+            return client_closed()
         if result.error is not None:
             # The user's message was stored: say where, so a retry can continue the same conversation.
             return jarvis_error_response(result.error, conversation_id=prepared.conversation_id)

@@ -8,6 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from jarvis.api.deps import ServicesDep
 from jarvis.api.schemas import ComponentStatus, ReadyResponse
+from jarvis.tts.base import Synthesizer
 
 router = APIRouter(tags=["health"])
 
@@ -28,7 +29,7 @@ async def ready(services: ServicesDep) -> JSONResponse:
             detail=engine.detail if services.prompt_warmed or not engine.ready else "préparation du prompt",
         ),
         "stt": ComponentStatus(ready=stt.ready, detail=f"{stt.name} {'prêt' if stt.ready else 'non chargé'}"),
-        "tts": ComponentStatus(ready=tts.ready, detail=f"{tts.name} {'prêt' if tts.ready else 'non chargé'}"),
+        "tts": tts_status(tts),
         "database": ComponentStatus(ready=database, detail="joignable" if database else "injoignable"),
     }
     home = services.home.client
@@ -37,6 +38,13 @@ async def ready(services: ServicesDep) -> JSONResponse:
         components["home_assistant"] = ComponentStatus(ready=home_ready, detail=home_detail, required=False)
     body = ReadyResponse(ready=all(c.ready for c in components.values() if c.required), components=components)
     return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+
+
+def tts_status(tts: Synthesizer) -> ComponentStatus:
+    degraded = getattr(tts, "degraded", None)  # set by the espeak-ng fallback while it stands in
+    if degraded:
+        return ComponentStatus(ready=tts.ready, detail=f"dégradé : {degraded}", degraded=True)
+    return ComponentStatus(ready=tts.ready, detail=f"{tts.name} {'prêt' if tts.ready else 'non chargé'}")
 
 
 @router.get("/metrics", summary="Prometheus metrics")

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from jarvis.api.deps import ServicesDep
+from jarvis.api.disconnect import client_closed, run_while_connected
 from jarvis.api.errors import jarvis_error_response
 from jarvis.api.schemas import ErrorBody
 from jarvis.audio.formats import decode_audio, encode_wav
-from jarvis.errors import AudioError
+from jarvis.errors import AudioError, TtsError
 from jarvis.events import Event, SttEnd, TtsStart
 from jarvis.pipeline.chat import VoiceOutput
 
@@ -100,9 +101,21 @@ async def synthesize(body: SynthesisRequest, services: ServicesDep) -> Response:
     )
 
 
+class TurnErrorBody(ErrorBody):
+    stage: str = Field(description="Where the turn failed: `llm` (or earlier) or `tts` (the reply was written).")
+    conversation_id: str
+    message_id: str | None = None
+    transcript: str = ""
+    reply: str = Field("", description="The reply text written so far (whole when stage is `tts`).")
+
+
 @router.post(
     "/turn",
-    responses={**ERRORS, 200: {"content": {"audio/wav": {}}, "description": "The spoken reply"}},
+    responses={
+        **ERRORS,
+        200: {"content": {"audio/wav": {}}, "description": "The whole reply, spoken"},
+        502: {"model": TurnErrorBody, "description": "The reply was written but could not be spoken (stage `tts`)"},
+    },
     response_class=Response,
     openapi_extra={"requestBody": {"content": {"audio/*": {}, "multipart/form-data": {}}, "required": True}},
 )
@@ -112,7 +125,12 @@ async def turn(
     conversation_id: str | None = Query(None, description="Continue this conversation."),
 ) -> Response:
     """One spoken turn: audio in, the spoken reply out as WAV. The transcript, the reply text, the conversation
-    and the timings come in headers (X-Jarvis-*, text percent-encoded as UTF-8)."""
+    and the timings come in headers (X-Jarvis-*, text percent-encoded as UTF-8).
+
+    A 200 always carries the whole reply as audio. If anything fails, the answer is an error (never a partial
+    WAV): when the reply was written but could not be spoken, a 5xx (502, or 503/504 for an unavailable or slow
+    engine) with `stage: "tts"`, the TTS error code, and the reply text, so the client can still show it. Leaving
+    before the answer cancels the turn."""
     data = await read_audio(request)
     audio = await asyncio.to_thread(decode_audio, data, max_seconds=services.settings.stt.max_audio_seconds)
     services.llm.check_capacity()
@@ -130,12 +148,25 @@ async def turn(
     async def emit_audio(chunk: bytes) -> None:
         pcm.extend(chunk)
 
-    result = await services.pipeline.run(prepared, emit, VoiceOutput(emit_audio))
+    result = await run_while_connected(request, services.pipeline.start(prepared, emit, VoiceOutput(emit_audio)))
+    if result is None:  # the client left: the turn was cancelled
+        return client_closed()
     end = result.end
     if end.status == "no-speech":
         raise AudioError("Aucune parole détectée dans l'enregistrement.", code="no-speech", status=422)
-    if result.error is not None and not pcm:
-        return jarvis_error_response(result.error, conversation_id=prepared.conversation_id)
+    if result.error is not None:
+        spoken_failed = end.status == "complete"  # the text reply is whole: only speaking it failed
+        error = result.error
+        if spoken_failed and error.status < 500:  # e.g. a configured voice the engine does not know
+            error = TtsError(error.message, code=error.code, status=502)
+        return jarvis_error_response(
+            error,
+            stage="tts" if spoken_failed else "llm",
+            conversation_id=prepared.conversation_id,
+            message_id=end.message_id,
+            transcript=heard[0] if heard else "",
+            reply=end.reply,
+        )
     samples = np.frombuffer(bytes(pcm), dtype="<i2").astype(np.int16)
     return Response(
         encode_wav(samples, rates[0] if rates else 24000),
