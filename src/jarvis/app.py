@@ -17,7 +17,9 @@ from jarvis.api.openai_audio import router as openai_audio_router
 from jarvis.api.routes.chat import router as chat_router
 from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
+from jarvis.api.routes.session import router as session_router
 from jarvis.api.routes.voice import router as voice_router
+from jarvis.api.web import install as install_web
 from jarvis.api.ws import router as ws_router
 from jarvis.config import Settings
 from jarvis.metrics import Metrics
@@ -47,8 +49,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     errors.install(app)
     routers = (health_router, chat_router, conversations_router, voice_router, openai_router, openai_audio_router)
-    for router in (*routers, ws_router):
+    for router in (*routers, ws_router, session_router):
         app.include_router(router)
+    install_web(app)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
     # is read before the token is checked.
     app.add_middleware(
@@ -56,16 +59,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         max_body_bytes=settings.server.max_body_bytes,
         max_audio_bytes=settings.server.max_audio_bytes,
     )
-    app.add_middleware(
-        AuthMiddleware,
-        enabled=settings.auth.enabled,
-        limiter=FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds),
-    )
+    app.state.auth_limiter = FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds)
+    app.add_middleware(AuthMiddleware, enabled=settings.auth.enabled, limiter=app.state.auth_limiter)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.server.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
