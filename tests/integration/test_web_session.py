@@ -67,12 +67,21 @@ def test_no_session_gets_no_data(server: JarvisServer) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         page = client.get("/")
         assert page.status_code in (200, 503)  # the shell (or "not built"): no data in it
-        for path in ("/api/conversations", "/api/session", "/openapi.json"):
+        assert client.get("/api/session").json() == {
+            "authenticated": False,
+            "method": None,
+            "csrf_token": None,
+            "expires_at": None,
+        }
+        for path in ("/api/conversations", "/api/conversations/x", "/api/voice/voices", "/openapi.json"):
             response = client.get(path)
             assert response.status_code == 401, path
             assert response.json()["error"]["code"] == "auth-required"
     with httpx.Client(base_url=server.url, cookies={"jarvis_session": "jvs_not-a-session"}, timeout=30) as client:
         stale = client.get("/api/conversations")
+        probe = client.get("/api/session")
+        assert probe.json()["authenticated"] is False
+        assert "jarvis_session" in probe.headers["set-cookie"]  # the dead cookie is cleared
         assert stale.status_code == 401 and stale.json()["error"]["code"] == "session-expired"
 
 

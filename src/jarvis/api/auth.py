@@ -93,6 +93,11 @@ def is_public(scope: Scope) -> bool:
     return path == SIGNIN_PATH and scope["type"] == "http" and scope.get("method") == "POST"
 
 
+def is_session_probe(scope: Scope) -> bool:
+    """GET /api/session: the web app asks whether it is signed in (no data in the answer)."""
+    return scope["path"] == SIGNIN_PATH and scope["type"] == "http" and scope.get("method") == "GET"
+
+
 def bearer_token(scope: Scope) -> str | None:
     for name, value in scope.get("headers", ()):
         if name == b"authorization":
@@ -136,6 +141,9 @@ class AuthMiddleware:
         if cookie is not None:
             await self._with_session(scope, receive, send, client, cookie)
             return
+        if secret is None and is_session_probe(scope):
+            await self.app(scope, receive, send)  # "am I signed in?" answers "no" without an error
+            return
         tokens: TokenRepository = scope["app"].state.services.tokens
         token = await tokens.verify(secret) if secret else None
         if token is None:
@@ -149,6 +157,9 @@ class AuthMiddleware:
     async def _with_session(self, scope: Scope, receive: Receive, send: Send, client: str, cookie: str) -> None:
         session = await WebSessionRepository(scope["app"].state.services.db).verify(cookie)
         if session is None:
+            if is_session_probe(scope):
+                await self.app(scope, receive, send)
+                return
             self.limiter.fail(client)
             await self._deny(scope, receive, send, 401, "session-expired", t("session-expired"), {})
             return

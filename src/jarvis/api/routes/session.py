@@ -29,7 +29,9 @@ class SigninRequest(BaseModel):
 
 class SessionOut(BaseModel):
     authenticated: bool = True
-    method: str = Field(description="`cookie` (web session), `bearer` (API token) or `none` (auth disabled)")
+    method: str | None = Field(
+        None, description="`cookie` (web session), `bearer` (API token), `none` (auth disabled), null (signed out)"
+    )
     csrf_token: str | None = Field(None, description="Send it as X-CSRF-Token with every state-changing request.")
     expires_at: datetime | None = None
 
@@ -70,14 +72,19 @@ async def sign_in(body: SigninRequest, request: Request, response: Response, ser
 
 @router.get("", response_model=SessionOut, responses=ERRORS)
 async def current(request: Request, response: Response, services: ServicesDep) -> SessionOut:
-    """Who is asking: the web session (with its CSRF token), an API token, or nobody when auth is off."""
+    """Whether the caller is signed in: the web session (with its CSRF token), an API token, auth turned off, or
+    `authenticated: false` (no error, so that the sign-in page loads quietly; it carries no data)."""
     response.headers["Cache-Control"] = "no-store"
     session: WebSession | None = request.scope.get("state", {}).get("web_session")
     if session is not None:
         return SessionOut(method="cookie", csrf_token=session.csrf_token, expires_at=session.expires_at)
+    if request.scope.get("state", {}).get("token_name") is not None:
+        return SessionOut(method="bearer")
     if not services.settings.auth.enabled:
         return SessionOut(method="none")
-    return SessionOut(method="bearer")
+    if session_cookie(request.scope) is not None:  # expired or signed out elsewhere: forget it
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return SessionOut(authenticated=False)
 
 
 @router.delete("", status_code=204, responses=ERRORS)

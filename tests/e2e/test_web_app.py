@@ -1,0 +1,168 @@
+"""The web app in a real browser: Debian's chromium driven by Playwright, headless, against the real `jarvis serve`
+(real model, real speech engines), with a real French recording as the fake microphone. Screenshots of every step go
+to test-artifacts/web/."""
+
+from __future__ import annotations
+
+import shutil
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.french import looks_french
+from tests.servers import ARTIFACTS, ROOT, JarvisServer
+from tests.speech import clip, wer
+from tests.web import signin_link
+
+pytestmark = pytest.mark.slow
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+Page = playwright_sync.Page
+expect = playwright_sync.expect
+
+SHOTS = ARTIFACTS / "web"
+WEB_BUILD = ROOT / "src" / "jarvis" / "web_static" / "index.html"
+SPOKEN = clip("fr/clip33.wav")  # « quel temps fait-il »
+LEAD_SILENCE, TAIL_SILENCE = 0.4, 1.2
+
+
+def microphone_file(directory: Path) -> tuple[Path, float]:
+    """The recording with some silence around it (the fake microphone loops over the file)."""
+    with wave.open(str(SPOKEN.path)) as source:
+        rate, width, channels = source.getframerate(), source.getsampwidth(), source.getnchannels()
+        frames = source.readframes(source.getnframes())
+    silence = b"\0" * width * channels
+    target = directory / "microphone.wav"
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(width)
+        out.setframerate(rate)
+        out.writeframes(silence * int(rate * LEAD_SILENCE) + frames + silence * int(rate * TAIL_SILENCE))
+    return target, LEAD_SILENCE + SPOKEN.duration_seconds + TAIL_SILENCE
+
+
+@pytest.fixture(scope="module")
+def browser_and_hold(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, float]]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is missing: scripts/install.sh installs it (apt-get install chromium)"
+    assert WEB_BUILD.exists(), "the web app is not built: run `make build`"
+    wav, seconds = microphone_file(tmp_path_factory.mktemp("mic"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=[
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={wav}",
+                "--autoplay-policy=no-user-gesture-required",
+                "--no-sandbox",
+            ],
+        )
+        yield browser, seconds
+        browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_web_app_end_to_end(server: JarvisServer, browser_and_hold: tuple[object, float]) -> None:
+    browser, hold_seconds = browser_and_hold
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1280, "height": 800}, locale="fr-FR", permissions=["microphone"]
+    )
+    page: Page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    api = context.request
+
+    # 1. No session: the sign-in page, and no data behind it.
+    page.goto(server.url)
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.get_by_text("jarvis signin-link", exact=True)).to_be_visible()
+    assert api.get(f"{server.url}/api/conversations").status == 401
+    assert api.get(f"{server.url}/api/session").json()["authenticated"] is False
+    shot(page, "01-no-session")
+
+    # 2. The one-time link signs in, leaves the address bar, and sets an httpOnly SameSite=Strict cookie.
+    page.goto(signin_link(server))
+    expect(page.get_by_role("button", name="Nouvelle conversation")).to_be_visible()
+    assert "token=" not in page.url
+    cookie = next(c for c in context.cookies() if c["name"] == "jarvis_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    expect(page.locator(".status-ready")).to_be_visible(timeout=30_000)
+    shot(page, "02-signed-in")
+
+    # 3. A typed French question: the answer streams in, then completes with its timings.
+    box = page.get_by_label("Écrivez à Jarvis", exact=False)
+    box.fill("Bonjour ! Quelle est la capitale de la France ? Réponds en une phrase.")
+    box.press("Enter")
+    streaming = page.locator("article.assistant[data-status='streaming'] .markdown")
+    expect(streaming).to_be_visible(timeout=60_000)  # text shown while the reply is still being written
+    shot(page, "03-streaming")
+    done = page.locator("article.assistant[data-status='complete']").last
+    expect(done).to_be_visible(timeout=120_000)
+    answer = done.locator(".markdown").inner_text()
+    assert looks_french(answer), answer
+    expect(done.locator(".timings")).to_contain_text("1er mot")
+    expect(page.locator(".conversation-list li")).to_have_count(1, timeout=10_000)
+    shot(page, "04-answer")
+
+    # 4. Push-to-talk through the fake microphone: the transcript shows, the reply comes as text and audio.
+    mic = page.get_by_role("button", name="Maintenir pour parler")
+    mic.hover()
+    page.mouse.down()
+    expect(page.get_by_text("Vous parlez…")).to_be_visible()
+    page.wait_for_timeout(int(hold_seconds * 1000) + 300)
+    shot(page, "05-listening")
+    page.mouse.up()
+    heard = page.locator("article.user").filter(has=page.locator(".badge")).last
+    expect(heard.locator(".plain")).to_be_visible(timeout=60_000)
+    transcript = heard.locator(".plain").inner_text()
+    assert wer(SPOKEN.transcript, transcript) <= 0.5, transcript
+    spoken_reply = page.locator("article.assistant").last
+    expect(spoken_reply).to_have_attribute("data-status", "complete", timeout=120_000)
+    strip = spoken_reply.locator(".timings")
+    expect(strip).to_contain_text("STT")
+    expect(strip).to_contain_text("1er son")
+    expect(strip).to_contain_text("audio")  # seconds of reply audio the player received
+    audio_text = strip.locator("div", has_text="audio").locator("dd").inner_text()
+    audio_seconds = float(audio_text.split()[0].replace(",", "."))
+    assert audio_seconds > 0.5
+    shot(page, "06-voice-turn")
+
+    # 5. Rename the conversation from the list.
+    page.get_by_role("button", name="Renommer", exact=False).first.click()
+    title = page.get_by_label("Nouveau titre")
+    title.fill("Météo et capitale")
+    title.press("Enter")
+    expect(page.locator(".conversation-title").first).to_have_text("Météo et capitale")
+
+    # 6. Phone-sized screen: the list becomes a drawer.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("button", name="Conversations")).to_be_visible()
+    shot(page, "07-phone")
+    page.get_by_role("button", name="Conversations").click()
+    expect(page.get_by_role("button", name="Nouvelle conversation")).to_be_in_viewport()
+    page.wait_for_timeout(400)  # the drawer slides in
+    shot(page, "08-phone-drawer")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Nouvelle conversation")).not_to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # 7. Sign out: back to the sign-in page; the old session gets no data.
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    assert api.get(f"{server.url}/api/conversations").status == 401
+    page.reload()
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.locator(".conversation-list")).to_have_count(0)
+    shot(page, "09-signed-out")
+
+    assert problems == [], problems
+    context.close()
