@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import shutil
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from tests.french import looks_french
 from tests.servers import ARTIFACTS, ROOT, JarvisServer
@@ -18,67 +19,75 @@ from tests.web import signin_link
 
 pytestmark = pytest.mark.slow
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-Page = playwright_sync.Page
-expect = playwright_sync.expect
-
 SHOTS = ARTIFACTS / "web"
 WEB_BUILD = ROOT / "src" / "jarvis" / "web_static" / "index.html"
 SPOKEN = clip("fr/clip33.wav")  # « quel temps fait-il »
 LEAD_SILENCE, TAIL_SILENCE = 0.4, 1.2
 
 
-def microphone_file(directory: Path) -> tuple[Path, float]:
-    """The recording with some silence around it (the fake microphone loops over the file)."""
+def microphone_file(directory: Path, tail_silence: float) -> tuple[Path, float]:
+    """The recording with silence around it (the fake microphone loops over the file)."""
     with wave.open(str(SPOKEN.path)) as source:
         rate, width, channels = source.getframerate(), source.getsampwidth(), source.getnchannels()
         frames = source.readframes(source.getnframes())
     silence = b"\0" * width * channels
-    target = directory / "microphone.wav"
+    target = directory / f"microphone-{tail_silence:g}.wav"
     with wave.open(str(target), "wb") as out:
         out.setnchannels(channels)
         out.setsampwidth(width)
         out.setframerate(rate)
-        out.writeframes(silence * int(rate * LEAD_SILENCE) + frames + silence * int(rate * TAIL_SILENCE))
-    return target, LEAD_SILENCE + SPOKEN.duration_seconds + TAIL_SILENCE
+        out.writeframes(silence * int(rate * LEAD_SILENCE) + frames + silence * int(rate * tail_silence))
+    return target, LEAD_SILENCE + SPOKEN.duration_seconds + tail_silence
 
 
 @pytest.fixture(scope="module")
-def browser_and_hold(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, float]]:
+def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[float], tuple[Browser, float]]]:
+    """Starts chromium with the recording (followed by `tail_silence` seconds of silence) as its microphone."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Debian's chromium is missing: scripts/install.sh installs it (apt-get install chromium)"
     assert WEB_BUILD.exists(), "the web app is not built: run `make build`"
-    wav, seconds = microphone_file(tmp_path_factory.mktemp("mic"))
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=[
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={wav}",
-                "--autoplay-policy=no-user-gesture-required",
-                "--no-sandbox",
-            ],
-        )
-        yield browser, seconds
-        browser.close()
+    directory = tmp_path_factory.mktemp("mic")
+    with sync_playwright() as playwright:
+        browsers: list[Browser] = []
+
+        def start(tail_silence: float) -> tuple[Browser, float]:
+            wav, seconds = microphone_file(directory, tail_silence)
+            browser = playwright.chromium.launch(
+                executable_path=chromium,
+                headless=True,
+                args=[
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-audio-capture={wav}",
+                    "--autoplay-policy=no-user-gesture-required",
+                    "--no-sandbox",
+                ],
+            )
+            browsers.append(browser)
+            return browser, seconds
+
+        yield start
+        for browser in browsers:
+            browser.close()
+
+
+def signed_in_page(server: JarvisServer, browser: Browser, problems: list[str]) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR", permissions=["microphone"])
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    return context, page
 
 
 def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
-def test_web_app_end_to_end(server: JarvisServer, browser_and_hold: tuple[object, float]) -> None:
-    browser, hold_seconds = browser_and_hold
-    context = browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 1280, "height": 800}, locale="fr-FR", permissions=["microphone"]
-    )
-    page: Page = context.new_page()
+def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
+    browser, hold_seconds = launch(TAIL_SILENCE)
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    context, page = signed_in_page(server, browser, problems)
     api = context.request
 
     # 1. No session: the sign-in page, and no data behind it.
@@ -164,5 +173,37 @@ def test_web_app_end_to_end(server: JarvisServer, browser_and_hold: tuple[object
     expect(page.locator(".conversation-list")).to_have_count(0)
     shot(page, "09-signed-out")
 
+    assert problems == [], problems
+    context.close()
+
+
+def test_hands_free_turn(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
+    """Hands-free: the server's VAD finds the utterance in the microphone stream; the reply is spoken back."""
+    browser, _ = launch(45.0)  # long silence after the words: one utterance, then quiet while Jarvis answers
+    problems: list[str] = []
+    context, page = signed_in_page(server, browser, problems)
+    page.goto(signin_link(server))
+    page.get_by_role("button", name="Réglages").click()
+    page.get_by_label("Mains libres").check()
+    shot(page, "10-settings")
+    # English is one setting away, and the choice is kept in the browser.
+    page.get_by_label("Langue").select_option("en")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    page.reload()
+    page.get_by_role("button", name="Settings").click()
+    expect(page.get_by_label("Hands-free")).to_be_checked()
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Fermer").click()
+    page.get_by_role("button", name="Écoute mains libres").click()
+    expect(page.get_by_role("button", name="Arrêter l'écoute")).to_have_attribute("aria-pressed", "true")
+    heard = page.locator("article.user .plain").first
+    expect(heard).to_be_visible(timeout=60_000)
+    assert wer(SPOKEN.transcript, heard.inner_text()) <= 0.5, heard.inner_text()
+    reply = page.locator("article.assistant").first
+    expect(reply).to_have_attribute("data-status", "complete", timeout=120_000)
+    expect(reply.locator(".timings")).to_contain_text("audio")
+    shot(page, "11-hands-free")
+    page.get_by_role("button", name="Arrêter l'écoute").click()
+    expect(page.get_by_role("button", name="Écoute mains libres")).to_have_attribute("aria-pressed", "false")
     assert problems == [], problems
     context.close()
