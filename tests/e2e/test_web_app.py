@@ -145,33 +145,49 @@ def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tupl
     assert audio_seconds > 0.5
     shot(page, "06-voice-turn")
 
-    # 5. Rename the conversation from the list.
+    # 5. Typed replies read aloud, cut short: the sound stops at once and the reply ends as interrupted.
+    page.get_by_role("button", name="Réglages").click()
+    page.get_by_label("Lire aussi à voix haute les réponses écrites").check()
+    page.get_by_role("button", name="Fermer").click()
+    box.fill("Raconte-moi une histoire de dragon en trois phrases.")
+    box.press("Enter")
+    speaking = page.get_by_text("Jarvis parle…")
+    expect(speaking).to_be_visible(timeout=120_000)
+    shot(page, "07-speaking")
+    page.get_by_role("button", name="Faire taire").click()
+    expect(speaking).to_be_hidden(timeout=1_000)
+    told = page.locator("article.assistant").last
+    expect(told).to_have_attribute("data-status", "cancelled", timeout=30_000)
+    expect(told.get_by_text("Réponse interrompue")).to_be_visible()
+    expect(told.locator(".error-text")).to_have_count(0)  # interrupted on request is not an error
+
+    # 6. Rename the conversation from the list.
     page.get_by_role("button", name="Renommer", exact=False).first.click()
     title = page.get_by_label("Nouveau titre")
     title.fill("Météo et capitale")
     title.press("Enter")
     expect(page.locator(".conversation-title").first).to_have_text("Météo et capitale")
 
-    # 6. Phone-sized screen: the list becomes a drawer.
+    # 7. Phone-sized screen: the list becomes a drawer.
     page.set_viewport_size({"width": 390, "height": 844})
     expect(page.get_by_role("button", name="Conversations")).to_be_visible()
-    shot(page, "07-phone")
+    shot(page, "08-phone")
     page.get_by_role("button", name="Conversations").click()
     expect(page.get_by_role("button", name="Nouvelle conversation")).to_be_in_viewport()
     page.wait_for_timeout(400)  # the drawer slides in
-    shot(page, "08-phone-drawer")
+    shot(page, "09-phone-drawer")
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Nouvelle conversation")).not_to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 800})
 
-    # 7. Sign out: back to the sign-in page; the old session gets no data.
+    # 8. Sign out: back to the sign-in page; the old session gets no data.
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
     assert api.get(f"{server.url}/api/conversations").status == 401
     page.reload()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
     expect(page.locator(".conversation-list")).to_have_count(0)
-    shot(page, "09-signed-out")
+    shot(page, "10-signed-out")
 
     assert problems == [], problems
     context.close()
@@ -184,14 +200,14 @@ def test_hands_free_turn(server: JarvisServer, launch: Callable[[float], tuple[B
     context, page = signed_in_page(server, browser, problems)
     page.goto(signin_link(server))
     page.get_by_role("button", name="Réglages").click()
-    page.get_by_label("Mains libres").check()
-    shot(page, "10-settings")
+    page.get_by_role("radio", name="Mains libres").check()
+    shot(page, "11-settings")
     # English is one setting away, and the choice is kept in the browser.
     page.get_by_label("Langue").select_option("en")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     page.reload()
     page.get_by_role("button", name="Settings").click()
-    expect(page.get_by_label("Hands-free")).to_be_checked()
+    expect(page.get_by_role("radio", name="Hands-free")).to_be_checked()
     page.get_by_label("Language").select_option("fr")
     page.get_by_role("button", name="Fermer").click()
     page.get_by_role("button", name="Écoute mains libres").click()
@@ -202,7 +218,7 @@ def test_hands_free_turn(server: JarvisServer, launch: Callable[[float], tuple[B
     reply = page.locator("article.assistant").first
     expect(reply).to_have_attribute("data-status", "complete", timeout=120_000)
     expect(reply.locator(".timings")).to_contain_text("audio")
-    shot(page, "11-hands-free")
+    shot(page, "12-hands-free")
     page.get_by_role("button", name="Arrêter l'écoute").click()
     expect(page.get_by_role("button", name="Écoute mains libres")).to_have_attribute("aria-pressed", "false")
     assert problems == [], problems

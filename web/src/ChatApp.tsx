@@ -49,9 +49,16 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   const [micActive, setMicActive] = useState(false);
   const [level, setLevel] = useState(0);
   const [draft, setDraft] = useState("");
+  const [speaking, setSpeaking] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
 
   const player = useMemo(() => new PcmPlayer(), []);
+  useEffect(() => {
+    player.onPlaying = setSpeaking;
+    return () => {
+      player.onPlaying = null;
+    };
+  }, [player]);
   const socketRef = useRef<JarvisSocket | null>(null);
   const micRef = useRef<Microphone | null>(null);
   const micOpening = useRef<Promise<Microphone | null> | null>(null);
@@ -457,6 +464,15 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
             <div ref={messagesEnd} />
           </div>
           <div className="composer">
+            {speaking && (
+              <p className="speaking" role="status">
+                <span aria-hidden="true" className="wave" />
+                {t.speaking}
+                <button type="button" className="link-button" onClick={cancelRun}>
+                  {t.stopSpeaking}
+                </button>
+              </p>
+            )}
             {listeningText && (
               <p className="listening" role="status">
                 <span className="level" style={{ transform: `scaleX(${Math.min(1, level * 8)})` }} aria-hidden="true" />

@@ -106,6 +106,7 @@ describe("chatReducer: a spoken turn", () => {
       { type: "stt-end", run_id: "r3", text: "raconte", language: "fr", user_message_id: "u3" },
       { type: "llm-delta", run_id: "r3", text: "Il était une fois un roi. Il avait" },
       { type: "vad-start" },
+      { type: "error", run_id: "r3", code: "cancelled", message: "Génération annulée." },
       {
         type: "run-end",
         run_id: "r3",
@@ -117,6 +118,8 @@ describe("chatReducer: a spoken turn", () => {
       },
     );
     expect(state.messages[1]).toMatchObject({ status: "cancelled", content: "Il était une fois un roi." });
+    expect(state.messages[1].error).toBeUndefined(); // interrupted is not an error
+    expect(state.notice).toBeNull();
     expect(state.listening).toBe("speech");
   });
 

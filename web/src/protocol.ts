@@ -201,6 +201,8 @@ function applyEvent(state: ChatState, event: ServerEvent, now: string): ChatStat
         );
         return { ...state, messages, notice: error };
       }
+      // A cancel (asked for, or a barge-in) is not a failure: the reply simply shows as interrupted.
+      if (event.code === "cancelled") return state;
       return { ...state, messages: updateRun(state, event.run_id as string, (m) => ({ ...m, error })) };
     }
     case "run-end": {

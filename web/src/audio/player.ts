@@ -13,7 +13,8 @@ export class PcmPlayer {
   private gain: GainNode | null = null;
   /** Seconds of audio received for the current reply. */
   receivedSeconds = 0;
-  onIdle: (() => void) | null = null;
+  /** Told when sound starts (first scheduled buffer) and when it stops (drained, or stopped). */
+  onPlaying: ((playing: boolean) => void) | null = null;
 
   /** Must first be called from a user gesture (autoplay rules). */
   unlock(): void {
@@ -48,9 +49,10 @@ export class PcmPlayer {
     this.nextTime = startAt + buffer.duration;
     this.receivedSeconds += buffer.duration;
     this.sources.add(source);
+    if (this.sources.size === 1) this.onPlaying?.(true);
     source.onended = () => {
       this.sources.delete(source);
-      if (this.sources.size === 0) this.onIdle?.();
+      if (this.sources.size === 0) this.onPlaying?.(false);
     };
   }
 
@@ -60,6 +62,7 @@ export class PcmPlayer {
 
   /** Barge-in or a cancelled reply: everything scheduled stops now. */
   stop(): void {
+    const wasPlaying = this.sources.size > 0;
     for (const source of this.sources) {
       source.onended = null;
       try {
@@ -72,6 +75,6 @@ export class PcmPlayer {
     this.sources.clear();
     this.decoder = null;
     this.nextTime = 0;
-    if (this.playing === false) this.onIdle?.();
+    if (wasPlaying) this.onPlaying?.(false);
   }
 }

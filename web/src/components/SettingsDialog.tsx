@@ -12,7 +12,8 @@ interface Props {
 }
 
 export function SettingsDialog({ open, settings, voices, defaultVoice, onChange, onClose }: Props) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
+  const speed = settings.speed.toFixed(1);
   const ref = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -50,7 +51,7 @@ export function SettingsDialog({ open, settings, voices, defaultVoice, onChange,
           </select>
         </label>
         <label>
-          {t.speed} : <output>{settings.speed.toFixed(1)}×</output>
+          {t.speed} : <output>{language === "fr" ? speed.replace(".", ",") : speed}×</output>
           <input
             type="range"
             min={0.5}
