@@ -193,16 +193,18 @@ def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tupl
     context.close()
 
 
-def test_hands_free_turn(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
-    """Hands-free: the server's VAD finds the utterance in the microphone stream; the reply is spoken back."""
+def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
+    """Hands-free: speaking over Jarvis stops its voice at once (barge-in, found by the server's VAD in the
+    microphone stream); the utterance then runs as a turn and its reply is spoken back."""
     browser, _ = launch(45.0)  # long silence after the words: one utterance, then quiet while Jarvis answers
     problems: list[str] = []
     context, page = signed_in_page(server, browser, problems)
     page.goto(signin_link(server))
     page.get_by_role("button", name="Réglages").click()
     page.get_by_role("radio", name="Mains libres").check()
+    page.get_by_label("Lire aussi à voix haute les réponses écrites").check()
     shot(page, "11-settings")
-    # English is one setting away, and the choice is kept in the browser.
+    # English is one setting away, and the choices are kept in the browser.
     page.get_by_label("Langue").select_option("en")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     page.reload()
@@ -210,12 +212,22 @@ def test_hands_free_turn(server: JarvisServer, launch: Callable[[float], tuple[B
     expect(page.get_by_role("radio", name="Hands-free")).to_be_checked()
     page.get_by_label("Language").select_option("fr")
     page.get_by_role("button", name="Fermer").click()
+
+    # Jarvis reads a typed reply aloud; the microphone opens on the recording, whose first words cut it.
+    box = page.get_by_label("Écrivez à Jarvis", exact=False)
+    box.fill("Raconte-moi une histoire de dragon en trois phrases.")
+    box.press("Enter")
+    speaking = page.get_by_text("Jarvis parle…")
+    expect(speaking).to_be_visible(timeout=120_000)
     page.get_by_role("button", name="Écoute mains libres").click()
     expect(page.get_by_role("button", name="Arrêter l'écoute")).to_have_attribute("aria-pressed", "true")
-    heard = page.locator("article.user .plain").first
+    expect(speaking).to_be_hidden(timeout=10_000)
+    expect(page.locator("article.assistant").first).to_have_attribute("data-status", "cancelled", timeout=30_000)
+
+    heard = page.locator("article.user").filter(has=page.locator(".badge")).first.locator(".plain")
     expect(heard).to_be_visible(timeout=60_000)
     assert wer(SPOKEN.transcript, heard.inner_text()) <= 0.5, heard.inner_text()
-    reply = page.locator("article.assistant").first
+    reply = page.locator("article.assistant").nth(1)
     expect(reply).to_have_attribute("data-status", "complete", timeout=120_000)
     expect(reply.locator(".timings")).to_contain_text("audio")
     shot(page, "12-hands-free")

@@ -121,6 +121,9 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
           if (event.status === "cancelled") player.stop();
           void refreshList();
         }
+        if (event.type === "run-start" && event.conversation_id !== chatRef.current.conversationId) {
+          void refreshList(); // a new conversation: list it at once
+        }
         dispatch({ kind: "event", event, now: new Date().toISOString() });
       },
       onAudio: (data) => {
