@@ -43,8 +43,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app = FastAPI(
         title="Jarvis",
         version=__version__,
-        description="Assistant vocal privé et local. Toutes les routes sauf /health et /ready demandent "
-        "l'en-tête Authorization: Bearer <jeton> (créez-en un avec `jarvis token create --name NOM`).",
+        description="Assistant vocal privé et local. Toutes les routes sauf /health, /ready et l'application web "
+        "demandent l'en-tête Authorization: Bearer <jeton> (créez-en un avec `jarvis token create --name NOM`) "
+        "ou la session de l'application web (cookie, et X-CSRF-Token pour les modifications).",
         lifespan=lifespan,
     )
     errors.install(app)
