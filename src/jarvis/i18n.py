@@ -153,6 +153,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "talk-both-files": "Donnez --input et --output ensemble (un tour depuis un fichier), ou aucun des deux "
         "(micro en direct).",
         "talk-listening": "Je vous écoute (Ctrl+C pour arrêter)…",
+        "session-expired": "Session expirée ou fermée. Ouvrez un nouveau lien de connexion "
+        "(affiché par « jarvis serve », ou « jarvis signin-link »).",
+        "csrf-refused": "Requête refusée : il manque l'en-tête X-CSRF-Token de la session (ou l'origine diffère).",
+        "origin-refused": "Connexion refusée : cette page ne vient pas de ce serveur.",
+        "signin-invalid": "Lien de connexion invalide, expiré ou déjà utilisé. Demandez-en un nouveau avec "
+        "« jarvis signin-link ».",
+        "invalid-title": "Le titre doit faire entre 1 et {limit} caractères.",
+        "web-not-built": "L'application web n'est pas construite : lancez « make build » (npm ci et npm run build "
+        "dans web/), puis rechargez la page.",
     },
     "en": {
         "auth-required": "Authentication required: send the header Authorization: Bearer <token>. "
@@ -295,6 +304,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Use `jarvis talk --input question.wav --output answer.wav`.",
         "talk-both-files": "Give --input and --output together (one turn from a file), or neither (live microphone).",
         "talk-listening": "Listening (Ctrl+C to stop)…",
+        "session-expired": "Session expired or closed. Open a new sign-in link "
+        "(printed by `jarvis serve`, or `jarvis signin-link`).",
+        "csrf-refused": "Request refused: the session's X-CSRF-Token header is missing (or the origin differs).",
+        "origin-refused": "Connection refused: this page does not come from this server.",
+        "signin-invalid": "Invalid, expired or already used sign-in link. Get a new one with `jarvis signin-link`.",
+        "invalid-title": "The title must be 1 to {limit} characters long.",
+        "web-not-built": "The web app is not built: run `make build` (npm ci and npm run build in web/), then "
+        "reload the page.",
     },
 }
 

@@ -17,6 +17,16 @@ from jarvis.pipeline.listener import Heard, Listener
 from jarvis.pipeline.wake import WakeGate
 from jarvis.vad.silero import SileroDetector
 
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
+
+
+def speech_speed(frame: dict[str, Any]) -> float | None:
+    """The optional `speed` of a chat or audio-start frame (0.5–2.0); anything else means the server's setting."""
+    speed = frame.get("speed")
+    if isinstance(speed, int | float) and not isinstance(speed, bool) and MIN_SPEED <= speed <= MAX_SPEED:
+        return float(speed)
+    return None
+
 
 @dataclass
 class AudioInput:
@@ -28,6 +38,7 @@ class AudioInput:
     conversation_id: str | None = None
     speak: bool = True
     voice: str | None = None
+    speed: float | None = None
     listener: Listener | None = None
     wake: WakeGate | None = None  # hands-free behind the wake word
     _buffer: list[NDArray[np.int16]] = field(default_factory=list)
@@ -92,6 +103,7 @@ class AudioInput:
             conversation_id=conversation_id,
             speak=frame.get("speak", True) is not False,
             voice=frame.get("voice") if isinstance(frame.get("voice"), str) else None,
+            speed=speech_speed(frame),
             listener=listener,
             wake=gate,
         )

@@ -12,7 +12,7 @@ import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from numpy.typing import NDArray
 
-from jarvis.api.audio_input import AudioInput
+from jarvis.api.audio_input import AudioInput, speech_speed
 from jarvis.audio.formats import SAMPLE_RATE
 from jarvis.errors import JarvisError
 from jarvis.events import ErrorEvent, Event, TimerFinished, VadEnd, VadStart, WakeWord
@@ -121,7 +121,11 @@ class Session:
             await self.error(exc.code, exc.message)
             return
         chosen = frame.get("voice") if isinstance(frame.get("voice"), str) else None
-        voice = VoiceOutput(self.send_audio, chosen, realtime=True) if frame.get("speak") is True else None
+        voice = (
+            VoiceOutput(self.send_audio, chosen, speech_speed(frame), realtime=True)
+            if frame.get("speak") is True
+            else None
+        )
         if voice is not None:
             self.speaks, self.voice = True, chosen
         self.run = pipeline.start(prepared, self.send, voice)
@@ -205,9 +209,10 @@ class Session:
             await self.error(exc.code, exc.message)
             return
         self.audio.conversation_id = prepared.conversation_id  # the next utterance continues it
-        voice = VoiceOutput(self.send_audio, self.audio.voice, realtime=True) if self.audio.speak else None
+        heard = self.audio
+        voice = VoiceOutput(self.send_audio, heard.voice, heard.speed, realtime=True) if heard.speak else None
         if voice is not None:
-            self.speaks, self.voice = True, self.audio.voice
+            self.speaks, self.voice = True, heard.voice
         self.run = pipeline.start(prepared, self.send, voice)
 
     def close(self) -> None:

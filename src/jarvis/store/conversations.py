@@ -61,6 +61,21 @@ class ConversationRepository:
             rows = (await session.execute(query)).all()
         return [ConversationSummary(c.id, c.title, c.created_at, c.updated_at, int(n)) for c, n in rows]
 
+    async def rename(self, conversation_id: str, title: str) -> ConversationSummary:
+        """Give the conversation a title (its place in the list, by last activity, does not change)."""
+        count = func.count(Message.id)
+        async with self.db.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(title=title)
+            )
+            if getattr(result, "rowcount", 0) == 0:
+                raise NotFoundError(t("conversation-not-found", id=conversation_id), code="conversation-not-found")
+            conversation = await session.get_one(Conversation, conversation_id)
+            messages = await session.scalar(select(count).where(Message.conversation_id == conversation_id))
+        return ConversationSummary(
+            conversation.id, conversation.title, conversation.created_at, conversation.updated_at, int(messages or 0)
+        )
+
     async def delete(self, conversation_id: str) -> None:
         async with self.db.sessions() as session, session.begin():
             result = await session.execute(delete(Conversation).where(Conversation.id == conversation_id))

@@ -146,3 +146,29 @@ class TimerRow(Base):
     late_seconds: Mapped[float] = mapped_column(default=0.0)
     # When a session received the announcement; None: still to announce (it finished while nobody listened).
     announced_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SigninLink(Base):
+    """A one-time sign-in link for the web app (printed by `jarvis serve`); only its hash is kept."""
+
+    __tablename__ = "signin_links"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebSession(Base):
+    """A browser session: the cookie holds the secret, the database only its hash and the CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,10 +1,11 @@
-"""Stored conversations: list, read, delete."""
+"""Stored conversations: list, read, rename, delete."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
 from jarvis.api.deps import ServicesDep
 from jarvis.api.schemas import (
@@ -14,6 +15,8 @@ from jarvis.api.schemas import (
     ErrorBody,
     MessageOut,
 )
+from jarvis.errors import InvalidInputError
+from jarvis.i18n import t
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "Unknown conversation"}}
@@ -61,6 +64,28 @@ async def get_conversation(conversation_id: str, services: ServicesDep) -> Conve
             )
             for m in messages
         ],
+    )
+
+
+class ConversationPatch(BaseModel):
+    title: str = Field(description="The new title (1 to 200 characters; spaces at the ends are dropped).")
+
+
+TITLE_LIMIT = 200
+
+
+@router.patch("/{conversation_id}", response_model=ConversationOut, responses=NOT_FOUND)
+async def rename_conversation(conversation_id: str, body: ConversationPatch, services: ServicesDep) -> ConversationOut:
+    title = " ".join(body.title.split())
+    if not title or len(title) > TITLE_LIMIT:
+        raise InvalidInputError(t("invalid-title", limit=TITLE_LIMIT), code="invalid-title")
+    row = await services.conversations.rename(conversation_id, title)
+    return ConversationOut(
+        id=row.id,
+        title=row.title,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        message_count=row.message_count,
     )
 
 

@@ -178,3 +178,17 @@ async def turn(
             "X-Jarvis-Timings": end.timings.model_dump_json(exclude_none=True),
         },
     )
+
+
+class VoicesOut(BaseModel):
+    voices: list[str] = Field(description="Voice names the synthesizer knows.")
+    default: str = Field(description="The voice used when none is asked for (setting tts.voice).")
+    speed: float = Field(description="The default speech speed (setting tts.speed).")
+
+
+@router.get("/voices", response_model=VoicesOut)
+async def voices(services: ServicesDep) -> VoicesOut:
+    """The voices a client may choose (`voice` of /ws chat and audio-start frames, /api/voice/synthesize)."""
+    tts = services.speech.tts
+    settings = services.settings.tts
+    return VoicesOut(voices=sorted(tts.voices()), default=settings.voice, speed=settings.speed)

@@ -1,0 +1,237 @@
+"""The web app in a real browser: Debian's chromium driven by Playwright, headless, against the real `jarvis serve`
+(real model, real speech engines), with a real French recording as the fake microphone. Screenshots of every step go
+to test-artifacts/web/."""
+
+from __future__ import annotations
+
+import shutil
+import wave
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.french import looks_french
+from tests.servers import ARTIFACTS, ROOT, JarvisServer
+from tests.speech import clip, wer
+from tests.web import signin_link
+
+pytestmark = pytest.mark.slow
+
+SHOTS = ARTIFACTS / "web"
+WEB_BUILD = ROOT / "src" / "jarvis" / "web_static" / "index.html"
+SPOKEN = clip("fr/clip33.wav")  # « quel temps fait-il »
+LEAD_SILENCE, TAIL_SILENCE = 0.4, 1.2
+
+
+def microphone_file(directory: Path, tail_silence: float) -> tuple[Path, float]:
+    """The recording with silence around it (the fake microphone loops over the file)."""
+    with wave.open(str(SPOKEN.path)) as source:
+        rate, width, channels = source.getframerate(), source.getsampwidth(), source.getnchannels()
+        frames = source.readframes(source.getnframes())
+    silence = b"\0" * width * channels
+    target = directory / f"microphone-{tail_silence:g}.wav"
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(width)
+        out.setframerate(rate)
+        out.writeframes(silence * int(rate * LEAD_SILENCE) + frames + silence * int(rate * tail_silence))
+    return target, LEAD_SILENCE + SPOKEN.duration_seconds + tail_silence
+
+
+@pytest.fixture(scope="module")
+def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[float], tuple[Browser, float]]]:
+    """Starts chromium with the recording (followed by `tail_silence` seconds of silence) as its microphone."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is missing: scripts/install.sh installs it (apt-get install chromium)"
+    assert WEB_BUILD.exists(), "the web app is not built: run `make build`"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    directory = tmp_path_factory.mktemp("mic")
+    with sync_playwright() as playwright:
+        browsers: list[Browser] = []
+
+        def start(tail_silence: float) -> tuple[Browser, float]:
+            wav, seconds = microphone_file(directory, tail_silence)
+            browser = playwright.chromium.launch(
+                executable_path=chromium,
+                headless=True,
+                args=[
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-audio-capture={wav}",
+                    "--autoplay-policy=no-user-gesture-required",
+                    "--no-sandbox",
+                ],
+            )
+            browsers.append(browser)
+            return browser, seconds
+
+        yield start
+        for browser in browsers:
+            browser.close()
+
+
+def signed_in_page(server: JarvisServer, browser: Browser, problems: list[str]) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR", permissions=["microphone"])
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    return context, page
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
+    browser, hold_seconds = launch(TAIL_SILENCE)
+    problems: list[str] = []
+    context, page = signed_in_page(server, browser, problems)
+    api = context.request
+
+    # 1. No session: the sign-in page, and no data behind it.
+    page.goto(server.url)
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.get_by_text("jarvis signin-link", exact=True)).to_be_visible()
+    assert api.get(f"{server.url}/api/conversations").status == 401
+    assert api.get(f"{server.url}/api/session").json()["authenticated"] is False
+    shot(page, "01-no-session")
+
+    # 2. The one-time link signs in, leaves the address bar, and sets an httpOnly SameSite=Strict cookie.
+    page.goto(signin_link(server))
+    expect(page.get_by_role("button", name="Nouvelle conversation")).to_be_visible()
+    assert "token=" not in page.url
+    cookie = next(c for c in context.cookies() if c["name"] == "jarvis_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    expect(page.locator(".status-ready")).to_be_visible(timeout=30_000)
+    shot(page, "02-signed-in")
+
+    # 3. A typed French question: the answer streams in, then completes with its timings.
+    box = page.get_by_label("Écrivez à Jarvis", exact=False)
+    box.fill("Bonjour ! Quelle est la capitale de la France ? Réponds en une phrase.")
+    box.press("Enter")
+    streaming = page.locator("article.assistant[data-status='streaming'] .markdown")
+    expect(streaming).to_be_visible(timeout=60_000)  # text shown while the reply is still being written
+    shot(page, "03-streaming")
+    done = page.locator("article.assistant[data-status='complete']").last
+    expect(done).to_be_visible(timeout=120_000)
+    answer = done.locator(".markdown").inner_text()
+    assert looks_french(answer), answer
+    expect(done.locator(".timings")).to_contain_text("1er mot")
+    expect(page.locator(".conversation-list li")).to_have_count(1, timeout=10_000)
+    shot(page, "04-answer")
+
+    # 4. Push-to-talk through the fake microphone: the transcript shows, the reply comes as text and audio.
+    mic = page.get_by_role("button", name="Maintenir pour parler")
+    mic.hover()
+    page.mouse.down()
+    expect(page.get_by_text("Vous parlez…")).to_be_visible()
+    page.wait_for_timeout(int(hold_seconds * 1000) + 300)
+    shot(page, "05-listening")
+    page.mouse.up()
+    heard = page.locator("article.user").filter(has=page.locator(".badge")).last
+    expect(heard.locator(".plain")).to_be_visible(timeout=60_000)
+    transcript = heard.locator(".plain").inner_text()
+    assert wer(SPOKEN.transcript, transcript) <= 0.5, transcript
+    spoken_reply = page.locator("article.assistant").last
+    expect(spoken_reply).to_have_attribute("data-status", "complete", timeout=120_000)
+    strip = spoken_reply.locator(".timings")
+    expect(strip).to_contain_text("STT")
+    expect(strip).to_contain_text("1er son")
+    expect(strip).to_contain_text("audio")  # seconds of reply audio the player received
+    audio_text = strip.locator("div", has_text="audio").locator("dd").inner_text()
+    audio_seconds = float(audio_text.split()[0].replace(",", "."))
+    assert audio_seconds > 0.5
+    shot(page, "06-voice-turn")
+
+    # 5. Typed replies read aloud, cut short: the sound stops at once and the reply ends as interrupted.
+    page.get_by_role("button", name="Réglages").click()
+    page.get_by_label("Lire aussi à voix haute les réponses écrites").check()
+    page.get_by_role("button", name="Fermer").click()
+    box.fill("Raconte-moi une histoire de dragon en trois phrases.")
+    box.press("Enter")
+    speaking = page.get_by_text("Jarvis parle…")
+    expect(speaking).to_be_visible(timeout=120_000)
+    shot(page, "07-speaking")
+    page.get_by_role("button", name="Faire taire").click()
+    expect(speaking).to_be_hidden(timeout=1_000)
+    told = page.locator("article.assistant").last
+    expect(told).to_have_attribute("data-status", "cancelled", timeout=30_000)
+    expect(told.get_by_text("Réponse interrompue")).to_be_visible()
+    expect(told.locator(".error-text")).to_have_count(0)  # interrupted on request is not an error
+
+    # 6. Rename the conversation from the list.
+    page.get_by_role("button", name="Renommer", exact=False).first.click()
+    title = page.get_by_label("Nouveau titre")
+    title.fill("Météo et capitale")
+    title.press("Enter")
+    expect(page.locator(".conversation-title").first).to_have_text("Météo et capitale")
+
+    # 7. Phone-sized screen: the list becomes a drawer.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("button", name="Conversations")).to_be_visible()
+    shot(page, "08-phone")
+    page.get_by_role("button", name="Conversations").click()
+    expect(page.get_by_role("button", name="Nouvelle conversation")).to_be_in_viewport()
+    page.wait_for_timeout(400)  # the drawer slides in
+    shot(page, "09-phone-drawer")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Nouvelle conversation")).not_to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # 8. Sign out: back to the sign-in page; the old session gets no data.
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    assert api.get(f"{server.url}/api/conversations").status == 401
+    page.reload()
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(page.locator(".conversation-list")).to_have_count(0)
+    shot(page, "10-signed-out")
+
+    assert problems == [], problems
+    context.close()
+
+
+def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
+    """Hands-free: speaking over Jarvis stops its voice at once (barge-in, found by the server's VAD in the
+    microphone stream); the utterance then runs as a turn and its reply is spoken back."""
+    browser, _ = launch(45.0)  # long silence after the words: one utterance, then quiet while Jarvis answers
+    problems: list[str] = []
+    context, page = signed_in_page(server, browser, problems)
+    page.goto(signin_link(server))
+    page.get_by_role("button", name="Réglages").click()
+    page.get_by_role("radio", name="Mains libres").check()
+    page.get_by_label("Lire aussi à voix haute les réponses écrites").check()
+    shot(page, "11-settings")
+    # English is one setting away, and the choices are kept in the browser.
+    page.get_by_label("Langue").select_option("en")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    page.reload()
+    page.get_by_role("button", name="Settings").click()
+    expect(page.get_by_role("radio", name="Hands-free")).to_be_checked()
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Fermer").click()
+
+    # Jarvis reads a typed reply aloud; the microphone opens on the recording, whose first words cut it.
+    box = page.get_by_label("Écrivez à Jarvis", exact=False)
+    box.fill("Raconte-moi une histoire de dragon en trois phrases.")
+    box.press("Enter")
+    speaking = page.get_by_text("Jarvis parle…")
+    expect(speaking).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name="Écoute mains libres").click()
+    expect(page.get_by_role("button", name="Arrêter l'écoute")).to_have_attribute("aria-pressed", "true")
+    expect(speaking).to_be_hidden(timeout=10_000)
+    expect(page.locator("article.assistant").first).to_have_attribute("data-status", "cancelled", timeout=30_000)
+
+    heard = page.locator("article.user").filter(has=page.locator(".badge")).first.locator(".plain")
+    expect(heard).to_be_visible(timeout=60_000)
+    assert wer(SPOKEN.transcript, heard.inner_text()) <= 0.5, heard.inner_text()
+    reply = page.locator("article.assistant").nth(1)
+    expect(reply).to_have_attribute("data-status", "complete", timeout=120_000)
+    expect(reply.locator(".timings")).to_contain_text("audio")
+    shot(page, "12-hands-free")
+    page.get_by_role("button", name="Arrêter l'écoute").click()
+    expect(page.get_by_role("button", name="Écoute mains libres")).to_have_attribute("aria-pressed", "false")
+    assert problems == [], problems
+    context.close()

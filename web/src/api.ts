@@ -1,0 +1,157 @@
+// HTTP API calls of the web app: same-origin cookie session, CSRF token on every state change.
+import type { ChatMessage, Timings } from "./protocol";
+
+export interface SessionInfo {
+  authenticated: boolean;
+  method?: "cookie" | "bearer" | "none";
+  csrf_token?: string | null;
+  expires_at?: string | null;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+}
+
+interface StoredMessage {
+  id: string;
+  role: "user" | "assistant";
+  content: string;
+  status: string;
+  created_at: string;
+  timings: Timings | null;
+}
+
+export interface ReadyInfo {
+  ready: boolean;
+  components: Record<string, { ready: boolean; detail: string }>;
+}
+
+export interface VoicesInfo {
+  voices: string[];
+  default: string;
+  speed: number;
+}
+
+/** An error from the API, with its stable code and a message for people. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError("server-unreachable", "", 0);
+  }
+  if (response.status === 204) return undefined as T;
+  let data: unknown = null;
+  try {
+    data = await response.json();
+  } catch {
+    // not JSON
+  }
+  if (!response.ok) {
+    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(error?.code ?? `http-${response.status}`, error?.message ?? response.statusText, response.status);
+  }
+  return data as T;
+}
+
+/**
+ * Opens the session: the one-time `token` of the sign-in link (if the address holds one) is taken out of the
+ * address bar at once and exchanged for the cookie; otherwise the existing cookie is checked. Called once per page.
+ */
+let sessionOnce: Promise<{ session: SessionInfo; linkFailed: boolean }> | null = null;
+
+export function openSession(): Promise<{ session: SessionInfo; linkFailed: boolean }> {
+  sessionOnce ??= (async () => {
+    const url = new URL(window.location.href);
+    const token = url.searchParams.get("token");
+    let linkFailed = false;
+    if (token) {
+      url.searchParams.delete("token");
+      window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+      try {
+        const session = await request<SessionInfo>("POST", "/api/session", { token });
+        setCsrfToken(session.csrf_token ?? null);
+        return { session, linkFailed };
+      } catch {
+        linkFailed = true;
+      }
+    }
+    const session = await request<SessionInfo>("GET", "/api/session");
+    setCsrfToken(session.csrf_token ?? null);
+    return { session, linkFailed };
+  })();
+  return sessionOnce;
+}
+
+export async function signOut(): Promise<void> {
+  await request<void>("DELETE", "/api/session");
+  setCsrfToken(null);
+}
+
+export async function listConversations(): Promise<ConversationSummary[]> {
+  const data = await request<{ conversations: ConversationSummary[] }>("GET", "/api/conversations?limit=200");
+  return data.conversations;
+}
+
+export async function loadConversation(id: string): Promise<ChatMessage[]> {
+  const data = await request<{ messages: StoredMessage[] }>("GET", `/api/conversations/${encodeURIComponent(id)}`);
+  return data.messages.map((m) => ({
+    key: m.id,
+    id: m.id,
+    role: m.role,
+    content: m.content,
+    status: (["complete", "cancelled", "failed"].includes(m.status) ? m.status : "complete") as ChatMessage["status"],
+    createdAt: m.created_at,
+    timings: m.timings,
+  }));
+}
+
+export function renameConversation(id: string, title: string): Promise<ConversationSummary> {
+  return request("PATCH", `/api/conversations/${encodeURIComponent(id)}`, { title });
+}
+
+export function deleteConversation(id: string): Promise<void> {
+  return request("DELETE", `/api/conversations/${encodeURIComponent(id)}`);
+}
+
+export async function fetchReady(): Promise<ReadyInfo | null> {
+  try {
+    const response = await fetch("/ready", { cache: "no-store" });
+    return (await response.json()) as ReadyInfo;
+  } catch {
+    return null;
+  }
+}
+
+export function fetchVoices(): Promise<VoicesInfo> {
+  return request("GET", "/api/voice/voices");
+}
