@@ -380,15 +380,17 @@ async def build_services(
         memory=memory,
         fast_path=fast_path,
     )
-    pipeline.summariser = ConversationSummariser(llm, prompts, conversations)
+
+    def rewarm() -> None:
+        llm.warm(prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary), pipeline.tool_specs)
+
+    pipeline.summariser = ConversationSummariser(llm, prompts, conversations, rewarm=rewarm)
     if memory is not None and settings.memory.learn:
         learner = MemoryLearner(
             memory,
             llm,
             prompts,
-            rewarm=lambda: llm.warm(
-                prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary), pipeline.tool_specs
-            ),
+            rewarm=rewarm,
             tools=lambda: pipeline.tool_specs,
         )
         pipeline.learner = learner

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -48,8 +49,10 @@ class ConversationSummariser:
         prompts: PromptBuilder,
         conversations: ConversationRepository,
         *,
+        rewarm: Callable[[], None] | None = None,
         retry_delay_seconds: float = 2.0,
     ) -> None:
+        self.rewarm = rewarm
         self.llm = llm
         self.prompts = prompts
         self.conversations = conversations
@@ -93,7 +96,11 @@ class ConversationSummariser:
         ]
 
     async def summarise(self, overflow: Overflow) -> str:
-        text = await self.llm.complete_in_background(self.messages(overflow), self.params)
+        try:
+            text = await self.llm.complete_in_background(self.messages(overflow), self.params)
+        finally:
+            if self.rewarm is not None:
+                self.rewarm()  # the cache now holds the summary prompt: prepare the next turn again
         return " ".join(text.split())
 
     async def _run(self, overflow: Overflow) -> None:
