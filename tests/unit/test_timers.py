@@ -52,7 +52,7 @@ def service(db: Database, announcer: RecordingAnnouncer | None = None) -> TimerS
     return timers
 
 
-async def wait_for(condition: object, timeout: float = 3.0) -> None:
+async def wait_for(condition: object, timeout: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():  # type: ignore[operator]
         if asyncio.get_running_loop().time() > deadline:

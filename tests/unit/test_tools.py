@@ -130,7 +130,7 @@ async def test_registry_reports_unknown_raising_and_hanging_tools() -> None:
     bad = await registry.execute(call("add", a="x"))
     assert not bad.ok and bad.error_code == "tool-invalid-arguments"
     timed_out = await registry.execute(call("hang"))
-    assert not timed_out.ok and timed_out.error_code == "tool-timeout" and timed_out.seconds < 1
+    assert not timed_out.ok and timed_out.error_code == "tool-timeout" and timed_out.seconds < 5
     assert hung == ["plugin:bad"]
 
 
