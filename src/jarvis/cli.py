@@ -97,9 +97,15 @@ def _print_signin_link(settings: Settings, label: str) -> None:
 
 
 @app.command("signin-link")
-def signin_link(config: ConfigOption = None) -> None:
+def signin_link(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Adresse du serveur dans le lien (défaut : server.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port du serveur dans le lien (défaut : server.port).")] = None,
+) -> None:
     """Créer un nouveau lien de connexion à usage unique pour l'application web."""
-    _print_signin_link(settings_or_exit(config), "Lien de connexion à usage unique")
+    settings = settings_or_exit(config)
+    server = settings.server.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v})
+    _print_signin_link(settings.model_copy(update={"server": server}), "Lien de connexion à usage unique")
 
 
 @app.command()
