@@ -66,8 +66,8 @@ function DraftFields({
   const { t } = useI18n();
   return (
     <>
-      <label className="memory-text-field" htmlFor={`${idPrefix}-text`}>
-        <span>{t.memoryText}</span>
+      <div className="field memory-text-field">
+        <label htmlFor={`${idPrefix}-text`}>{t.memoryText}</label>
         <textarea
           id={`${idPrefix}-text`}
           rows={2}
@@ -77,9 +77,9 @@ function DraftFields({
           placeholder={t.memoryTextPlaceholder}
           onChange={(e) => onChange({ ...draft, text: e.target.value })}
         />
-      </label>
-      <label htmlFor={`${idPrefix}-kind`}>
-        <span>{t.kind}</span>
+      </div>
+      <div className="field">
+        <label htmlFor={`${idPrefix}-kind`}>{t.kind}</label>
         <select id={`${idPrefix}-kind`} value={draft.kind} onChange={(e) => onChange({ ...draft, kind: e.target.value as Kind })}>
           {KINDS.map((kind) => (
             <option key={kind} value={kind}>
@@ -87,9 +87,9 @@ function DraftFields({
             </option>
           ))}
         </select>
-      </label>
-      <label htmlFor={`${idPrefix}-retention`}>
-        <span>{t.retention}</span>
+      </div>
+      <div className="field">
+        <label htmlFor={`${idPrefix}-retention`}>{t.retention}</label>
         <select
           id={`${idPrefix}-retention`}
           value={draft.retention}
@@ -101,7 +101,7 @@ function DraftFields({
             </option>
           ))}
         </select>
-      </label>
+      </div>
     </>
   );
 }
