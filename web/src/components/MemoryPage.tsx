@@ -371,7 +371,14 @@ export function MemoryPage({ unauthorized }: Props) {
           </h3>
 
           <form className="add-memory" aria-label={t.addMemory} onSubmit={(e) => void submitAdd(e)}>
-            <DraftFields draft={draft} onChange={setDraft} idPrefix="new-memory" />
+            <DraftFields
+              draft={draft}
+              onChange={(next) => {
+                setDraft(next);
+                setAddNote(null);
+              }}
+              idPrefix="new-memory"
+            />
             <button type="submit" className="primary" disabled={busy}>
               {t.add}
             </button>
