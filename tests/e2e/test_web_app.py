@@ -235,3 +235,143 @@ def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[[f
     expect(page.get_by_role("button", name="Écoute mains libres")).to_have_attribute("aria-pressed", "false")
     assert problems == [], problems
     context.close()
+
+
+def test_memory_page(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]], tmp_path: Path) -> None:
+    """The memory page: the household profile, and memories added, searched, edited, exported, imported and
+    forgotten through the real API (cookie session, CSRF header), by mouse and by keyboard, on desktop and phone."""
+    browser, _ = launch(TAIL_SILENCE)
+    problems: list[str] = []
+    context, page = signed_in_page(server, browser, problems)
+    api = context.request
+    page.goto(signin_link(server))
+    page.get_by_role("button", name="Mémoire").click()
+    expect(page.get_by_role("heading", name="Ce que Jarvis sait de vous")).to_be_visible()
+    assert page.url.endswith("#memoire")
+
+    # The profile: edited, saved, kept across a reload (and the reload opens the memory page again).
+    page.get_by_label("Nom", exact=True).fill("Marie")
+    page.get_by_label("Ville", exact=True).fill("Lyon")
+    page.get_by_label("Foyer", exact=True).fill("Deux adultes, une fille (Léa), un chat")
+    page.get_by_role("button", name="Enregistrer le profil").click()
+    expect(page.get_by_text("Profil enregistré.")).to_be_visible()
+    profile = api.get(f"{server.url}/api/profile").json()
+    assert profile["name"] == "Marie" and profile["city"] == "Lyon", profile
+    page.reload()
+    expect(page.get_by_label("Ville", exact=True)).to_have_value("Lyon", timeout=10_000)
+    page.get_by_label("Ville", exact=True).fill("")  # an emptied field clears it
+    page.get_by_label("Préférences", exact=True).fill("Réponses courtes, températures en degrés Celsius")
+    page.get_by_role("button", name="Enregistrer le profil").click()
+    expect(page.get_by_text("Profil enregistré.")).to_be_visible()
+    profile = api.get(f"{server.url}/api/profile").json()
+    assert profile["city"] in (None, "") and profile["preferences"].startswith("Réponses courtes"), profile
+    shot(page, "13-memory-profile")
+
+    # Add two memories; the list shows them with their kind, retention and dates.
+    new_text = page.get_by_label("Texte du souvenir")
+    new_text.fill("Sa fille Léa prend des cours de piano le mercredi.")
+    page.get_by_label("Type", exact=True).select_option("event")
+    page.get_by_label("Conservation", exact=True).select_option("important")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(page.get_by_text("Souvenir ajouté.")).to_be_visible()
+    new_text.fill("Le chat de la maison s'appelle Moustache.")
+    page.get_by_label("Type", exact=True).select_option("fact")
+    page.get_by_label("Conservation", exact=True).select_option("normal")
+    new_text.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the add button, reached by keyboard
+    expect(page.locator(".memory-item")).to_have_count(2)
+    piano = page.locator(".memory-item", has_text="piano")
+    expect(piano).to_contain_text("Événement")
+    expect(piano).to_contain_text("Important (2 ans)")
+    expect(piano).to_contain_text("Expire le")
+    expect(page.get_by_role("heading", name="Souvenirs")).to_contain_text("2 souvenirs")
+    # Empty text is refused before any request.
+    new_text.fill("   ")
+    page.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(page.get_by_text("Le texte est vide.")).to_be_visible()
+    new_text.fill("")
+
+    # Search (meaning and words): best first, with its relevance.
+    search = page.get_by_role("searchbox", name="Rechercher dans les souvenirs")
+    search.fill("musique")
+    search.press("Enter")
+    expect(page.get_by_text("pour « musique »", exact=False)).to_be_visible()
+    expect(page.locator(".memory-item").first).to_contain_text("piano")
+    expect(page.locator(".memory-item").first).to_contain_text("pertinence")
+    shot(page, "14-memory-search")
+
+    # Edit inline: new text, kept forever.
+    page.get_by_role("button", name="Modifier : Sa fille Léa", exact=False).click()
+    editor = page.get_by_role("form", name="Modifier le souvenir")
+    expect(editor.get_by_label("Texte du souvenir")).to_be_focused()
+    editor.get_by_label("Texte du souvenir").fill("Sa fille Léa prend des cours de violon le mercredi.")
+    editor.get_by_label("Conservation", exact=True).select_option("permanent")
+    shot(page, "15-memory-edit")
+    editor.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Souvenir modifié.")).to_be_visible()
+    violin = page.locator(".memory-item", has_text="violon")
+    expect(violin).to_contain_text("N'expire jamais")
+    expect(page.get_by_role("button", name="Modifier : Sa fille Léa", exact=False)).to_be_focused()
+    page.get_by_role("button", name="Effacer la recherche").click()
+    expect(page.locator(".memory-item")).to_have_count(2)
+    stored = api.get(f"{server.url}/api/memories").json()["memories"]
+    edited = next(m for m in stored if "violon" in m["text"])
+    assert edited["retention"] == "permanent" and edited["expires_at"] is None, edited
+
+    # Export downloads the JSON Lines; import adds from a file and shows the count, or the server's error plainly.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Exporter (JSONL)").click()
+    exported = Path(download_info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert download_info.value.suggested_filename.startswith("jarvis-memories-")
+    assert len(exported) == 2 and any("violon" in line for line in exported), exported
+    good = tmp_path / "souvenirs.jsonl"
+    good.write_text(
+        exported[0] + "\n" + '{"text": "Marie est allergique aux noisettes.", "kind": "fact"}\n', encoding="utf-8"
+    )
+    page.locator("input[type=file]").set_input_files(str(good))
+    expect(page.get_by_text("1 souvenir importé.")).to_be_visible()  # the exported line was already there
+    expect(page.locator(".memory-item")).to_have_count(3)
+    bad = tmp_path / "mauvais.jsonl"
+    bad.write_text('{"text": "Une ligne correcte."}\nceci n\'est pas du JSON\n', encoding="utf-8")
+    page.locator("input[type=file]").set_input_files(str(bad))
+    refused = page.get_by_role("alert").filter(has_text="Import refusé")
+    expect(refused).to_contain_text("Ligne 2")
+    expect(refused).to_contain_text("rien n'a été importé")
+    expect(page.locator(".memory-item")).to_have_count(3)
+    # The browser itself logs the refused upload (HTTP 422) on its console: that one is expected.
+    refused_loads = [p for p in problems if "status of 422" in p]
+    assert len(refused_loads) == 1, problems
+    problems.remove(refused_loads[0])
+
+    # Forget, by keyboard, with a confirmation that defaults to « Non ».
+    forget = page.get_by_role("button", name="Oublier : Le chat de la maison", exact=False)
+    forget.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Non")).to_be_focused()
+    shot(page, "16-memory-forget")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Oui")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Souvenir oublié.")).to_be_visible()
+    expect(page.locator(".memory-item", has_text="Moustache")).to_have_count(0)
+    expect(page.locator(".memory-item")).to_have_count(2)
+    texts = [m["text"] for m in api.get(f"{server.url}/api/memories").json()["memories"]]
+    assert not any("Moustache" in text for text in texts), texts
+
+    # Phone-sized screen: one column, everything reachable.
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("button", name="Mémoire")).to_be_visible()
+    shot(page, "17-memory-phone")
+    page.get_by_role("button", name="Modifier : Sa fille Léa", exact=False).scroll_into_view_if_needed()
+    shot(page, "18-memory-phone-list")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # Back to the conversation, by the same button or the browser's back button.
+    page.get_by_role("button", name="Mémoire").click()
+    expect(page.get_by_label("Écrivez à Jarvis", exact=False)).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", name="Ce que Jarvis sait de vous")).to_be_visible()
+    assert problems == [], problems
+    context.close()

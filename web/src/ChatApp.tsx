@@ -17,6 +17,7 @@ import { Microphone } from "./audio/capture";
 import { TARGET_RATE } from "./audio/pcm";
 import { PcmPlayer } from "./audio/player";
 import { Icon } from "./components/Icon";
+import { MemoryPage } from "./components/MemoryPage";
 import { MessageView } from "./components/MessageView";
 import { SettingsDialog } from "./components/SettingsDialog";
 import { Sidebar } from "./components/Sidebar";
@@ -32,6 +33,8 @@ interface Props {
   onSettings: (settings: Settings) => void;
   onSignedOut: (reason: string | null) => void;
 }
+
+const MEMORY_HASH = "#memoire";
 
 let keys = 0;
 const newKey = () => `local-${Date.now()}-${keys++}`;
@@ -51,6 +54,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   const [draft, setDraft] = useState("");
   const [speaking, setSpeaking] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [view, setView] = useState<"chat" | "memory">(() => (window.location.hash === MEMORY_HASH ? "memory" : "chat"));
 
   const player = useMemo(() => new PcmPlayer(), []);
   useEffect(() => {
@@ -174,6 +178,24 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
     return () => window.removeEventListener("keydown", onKey);
   }, [drawerOpen]);
 
+  // The memory page has its own address (#memoire): the browser's back button returns to the conversation.
+  useEffect(() => {
+    const onHash = () => setView(window.location.hash === MEMORY_HASH ? "memory" : "chat");
+    window.addEventListener("hashchange", onHash);
+    window.addEventListener("popstate", onHash);
+    return () => {
+      window.removeEventListener("hashchange", onHash);
+      window.removeEventListener("popstate", onHash);
+    };
+  }, []);
+
+  const showView = useCallback((next: "chat" | "memory") => {
+    setView(next);
+    setDrawerOpen(false);
+    const url = window.location.pathname + window.location.search + (next === "memory" ? MEMORY_HASH : "");
+    if ((window.location.hash === MEMORY_HASH) !== (next === "memory")) window.history.pushState(null, "", url);
+  }, []);
+
   const openMic = useCallback(async (): Promise<Microphone | null> => {
     if (micRef.current) return micRef.current;
     micOpening.current ??= Microphone.open({
@@ -295,7 +317,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   const select = useCallback(
     async (id: string | null) => {
       cancelRun();
-      setDrawerOpen(false);
+      showView("chat");
       setLoadError(null);
       if (id === null) {
         dispatch({ kind: "load", conversationId: null, messages: [] });
@@ -312,7 +334,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
         audioStart("vad");
       }
     },
-    [audioStart, cancelRun, t.loadFailed, unauthorized],
+    [audioStart, cancelRun, showView, t.loadFailed, unauthorized],
   );
 
   const rename = useCallback(
@@ -399,6 +421,17 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
         </h1>
         <StatusBadge ready={ready} />
         <span className="spacer" />
+        <button
+          type="button"
+          className={`secondary view-toggle ${view === "memory" ? "active" : ""}`}
+          aria-pressed={view === "memory"}
+          aria-label={t.memory}
+          title={view === "memory" ? t.backToChat : t.memory}
+          onClick={() => showView(view === "memory" ? "chat" : "memory")}
+        >
+          <Icon name="memory" size={18} />
+          <span className="view-toggle-label">{t.memory}</span>
+        </button>
         <button type="button" className="icon" aria-label={t.settings} title={t.settings} onClick={() => setSettingsOpen(true)}>
           <Icon name="gear" />
         </button>
@@ -426,7 +459,8 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
           />
         </aside>
         {drawerOpen && <div className="scrim" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
-        <main className="chat">
+        {view === "memory" && <MemoryPage unauthorized={unauthorized} />}
+        <main className="chat" hidden={view === "memory"}>
           {socketState !== "open" && (
             <p className="banner" role="status">
               {socketState === "connecting" ? t.connecting : t.disconnected}

@@ -1,4 +1,5 @@
 // HTTP API calls of the web app: same-origin cookie session, CSRF token on every state change.
+import type { MemoryDraft, MemoryItem, Profile } from "./memory";
 import type { ChatMessage, Timings } from "./protocol";
 
 export interface SessionInfo {
@@ -53,23 +54,31 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** Content to send as it is (a file), instead of JSON. */
+export interface RawBody {
+  raw: Blob | string;
+  contentType: string;
+}
+
+async function send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
   const headers: Record<string, string> = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const raw = body instanceof Object && "raw" in body && "contentType" in body ? (body as RawBody) : null;
+  if (raw) headers["Content-Type"] = raw.contentType;
+  else if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw ? raw.raw : body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
     });
   } catch {
     throw new ApiError("server-unreachable", "", 0);
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return { status: 204, data: undefined as T };
   let data: unknown = null;
   try {
     data = await response.json();
@@ -80,7 +89,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
     throw new ApiError(error?.code ?? `http-${response.status}`, error?.message ?? response.statusText, response.status);
   }
-  return data as T;
+  return { status: response.status, data: data as T };
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await send<T>(method, path, body)).data;
 }
 
 /**
@@ -154,4 +167,59 @@ export async function fetchReady(): Promise<ReadyInfo | null> {
 
 export function fetchVoices(): Promise<VoicesInfo> {
   return request("GET", "/api/voice/voices");
+}
+
+export async function listMemories(query: string): Promise<{ memories: MemoryItem[]; total: number }> {
+  const q = query.trim();
+  return request("GET", q ? `/api/memories?q=${encodeURIComponent(q)}&limit=50` : "/api/memories?limit=1000");
+}
+
+/** Stores a memory; `created` is false when the same thing was already known (the server refreshed it). */
+export async function createMemory(draft: MemoryDraft): Promise<{ item: MemoryItem; created: boolean }> {
+  const { status, data } = await send<MemoryItem>("POST", "/api/memories", draft);
+  return { item: data, created: status === 201 };
+}
+
+export function editMemory(id: string, changes: Partial<MemoryDraft>): Promise<MemoryItem> {
+  return request("PATCH", `/api/memories/${encodeURIComponent(id)}`, changes);
+}
+
+export function forgetMemory(id: string): Promise<void> {
+  return request("DELETE", `/api/memories/${encodeURIComponent(id)}`);
+}
+
+/** The JSON Lines export, as a file to save. */
+export async function exportMemories(): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch("/api/memories/export", { credentials: "same-origin", cache: "no-store" });
+  } catch {
+    throw new ApiError("server-unreachable", "", 0);
+  }
+  if (!response.ok) {
+    let error: { code?: string; message?: string } | undefined;
+    try {
+      error = ((await response.json()) as { error?: { code?: string; message?: string } }).error;
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(error?.code ?? `http-${response.status}`, error?.message ?? response.statusText, response.status);
+  }
+  return response.blob();
+}
+
+export async function importMemories(file: Blob): Promise<number> {
+  const result = await request<{ imported: number }>("POST", "/api/memories/import", {
+    raw: file,
+    contentType: "application/x-ndjson",
+  } satisfies RawBody);
+  return result.imported;
+}
+
+export function fetchProfile(): Promise<Profile> {
+  return request("GET", "/api/profile");
+}
+
+export function saveProfile(changes: Partial<Record<keyof Profile, string>>): Promise<Profile> {
+  return request("PATCH", "/api/profile", changes);
 }
