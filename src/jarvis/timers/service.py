@@ -245,8 +245,8 @@ class TimerService:
 
     # Sentences for the user (direct tool results).
 
-    def describe_started(self, timer: TimerOut) -> str:
-        lang = self.language
+    def describe_started(self, timer: TimerOut, language: str | None = None) -> str:
+        lang = language or self.language
         if timer.kind == "reminder":
             due = timer.due_at.astimezone(self.now().tzinfo)
             return t("reminder-started", lang, time=f"{due:%H:%M}", label=timer.label)
@@ -255,25 +255,27 @@ class TimerService:
             return t("timer-started-named", lang, label=timer.label, duration=duration)
         return t("timer-started", lang, label=t("timer-default-label", lang, duration=duration))
 
-    def describe_active(self, timers: TimerList) -> str:
-        lang = self.language
+    def describe_active(self, timers: TimerList, language: str | None = None) -> str:
+        lang = language or self.language
         if not timers:
             return t("timers-none", lang)
         items = [
             t(
                 "timer-remaining",
                 lang,
-                label=self._label_out(timer),
+                label=self._label_out(timer, lang),
                 duration=say_duration(timer.remaining_seconds, lang),
             )
             for timer in timers
         ]
         return t("timers-active", lang, items=" ; ".join(items))
 
-    def describe_cancelled(self, timers: TimerList) -> str:
-        return t("timers-cancelled", self.language, labels=", ".join(self._label_out(timer) for timer in timers))
+    def describe_cancelled(self, timers: TimerList, language: str | None = None) -> str:
+        lang = language or self.language
+        return t("timers-cancelled", lang, labels=", ".join(self._label_out(timer, lang) for timer in timers))
 
-    def _label_out(self, timer: TimerOut) -> str:
+    def _label_out(self, timer: TimerOut, language: str | None = None) -> str:
         if timer.label:
             return timer.label
-        return t("timer-default-label", self.language, duration=say_duration(timer.duration_seconds, self.language))
+        lang = language or self.language
+        return t("timer-default-label", lang, duration=say_duration(timer.duration_seconds, lang))
