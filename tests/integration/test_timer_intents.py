@@ -8,12 +8,14 @@ import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from websockets.asyncio.client import connect
 
 from tests.integration.test_timers import next_json, ws_url
 from tests.servers import JarvisServer
+from tests.speech import clip
 
 pytestmark = pytest.mark.slow
 
@@ -98,3 +100,21 @@ async def test_the_ws_session_hears_a_fast_path_timer_reply(server: JarvisServer
         text = "".join(e.get("text", "") for e in events if e["type"] == "llm-delta")
         assert text == "Aucun minuteur ni rappel en cours."
         await asyncio.sleep(0)
+
+
+def test_spoken_timer_commands_from_real_recordings(server: JarvisServer) -> None:
+    """People saying « minuteur 20 secondes » then « supprime le minuteur »: heard, done, answered aloud."""
+    replies, intents = [], []
+    for name in ("fr/clip26.wav", "fr/clip37.wav"):
+        with server.client(timeout=300) as client:
+            response = client.post(
+                "/api/voice/turn", content=clip(name).path.read_bytes(), headers={"Content-Type": "audio/wav"}
+            )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "audio/wav" and len(response.content) > 24000  # some speech
+        replies.append(unquote(response.headers["X-Jarvis-Reply"]))
+        intents.append(json.loads(response.headers["X-Jarvis-Timings"])["fast_path_intent"])
+    assert intents == ["HassStartTimer", "HassCancelTimer"]
+    assert replies == ["C'est parti : minuteur de 20 secondes.", "C'est annulé : de 20 secondes."]
+    with server.client() as client:
+        assert client.get("/api/timers").json()["timers"] == []

@@ -55,6 +55,8 @@ _FR_RULES = {
     "|activer|declenche|declencher|fais|faire|ajoute|ajouter)",
     "un": "(un|une|le|la|mon|ma)",
     "nom_de": "(des|du|de la|de l'|de|d'|pour [<le>]|appele[e]|nomme[e])",
+    # Whisper writes « Suprime le minuteur. » for a real « supprime le minuteur » (same sound).
+    "arrete": "(<supprime>|<eteins>|suprime|stop)",
 }
 _EN_RULES = {
     "duration": _EN_DURATION,
@@ -104,8 +106,9 @@ SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
         "HassCancelTimer": [
             {
                 "sentences": [
-                    "(<supprime>|<eteins>|stop) [<le>|<mon>] <minuteur> <nom_de> {timer_name:name}",
-                    "(<supprime>|<eteins>|stop) [<le>|<mon>] <minuteur> [de] <duree>",
+                    "<arrete> [<le>|<mon>] <minuteur>",
+                    "<arrete> [<le>|<mon>] <minuteur> <nom_de> {timer_name:name}",
+                    "<arrete> [<le>|<mon>] <minuteur> [de] <duree>",
                 ],
                 "expansion_rules": _FR_RULES,
             }

@@ -92,10 +92,10 @@ def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
     language = memory.language
 
     async def remember(text: str) -> str:
-        """Mémorise durablement un fait que l'utilisateur veut que tu retiennes.
+        """Mémorise une information quand on te dit « garde en tête », « retiens », « n'oublie pas ».
 
         Args:
-            text: le fait, en une phrase
+            text: l'information, en une phrase
         """
         text = clean_text(text)  # empty or oversized: a coded error the model reads
         item = NewMemory(as_statement(text, language), kind="note", retention=memory.default_retention)
@@ -103,7 +103,7 @@ def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
         return t("memory-remembered" if created else "memory-already-known", language)
 
     async def search_memory(query: str) -> str:
-        """Cherche dans ce que l'utilisateur t'a demandé de retenir.
+        """Cherche une information mémorisée quand on te demande « tu te souviens… ? », « c'était quoi… ? ».
 
         Args:
             query: ce qu'il faut chercher
