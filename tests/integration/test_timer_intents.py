@@ -103,9 +103,9 @@ async def test_the_ws_session_hears_a_fast_path_timer_reply(server: JarvisServer
 
 
 def test_spoken_timer_commands_from_real_recordings(server: JarvisServer) -> None:
-    """People saying « minuteur 20 secondes » then « supprime le minuteur »: heard, done, answered aloud."""
+    """People saying « minuteur 1 heure » then « supprime le minuteur »: heard, done, answered aloud."""
     replies, intents = [], []
-    for name in ("fr/clip26.wav", "fr/clip37.wav"):
+    for name in ("fr/clip24.wav", "fr/clip37.wav"):
         with server.client(timeout=300) as client:
             response = client.post(
                 "/api/voice/turn", content=clip(name).path.read_bytes(), headers={"Content-Type": "audio/wav"}
@@ -115,6 +115,6 @@ def test_spoken_timer_commands_from_real_recordings(server: JarvisServer) -> Non
         replies.append(unquote(response.headers["X-Jarvis-Reply"]))
         intents.append(json.loads(response.headers["X-Jarvis-Timings"])["fast_path_intent"])
     assert intents == ["HassStartTimer", "HassCancelTimer"]
-    assert replies == ["C'est parti : minuteur de 20 secondes.", "C'est annulé : de 20 secondes."]
+    assert replies == ["C'est parti : minuteur de 1 heure.", "C'est annulé : de 1 heure."]
     with server.client() as client:
         assert client.get("/api/timers").json()["timers"] == []
