@@ -66,6 +66,9 @@ class TimerService:
         self.max_seconds = max_seconds
         self.announcer: Announcer | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Being announced, not yet recorded as such in the database: a session connecting meanwhile must not get
+        # it again (the window is wide while start-up work holds the event loop).
+        self._announcing: set[str] = set()
 
     # Public API (tools, HTTP, CLI through HTTP, the fast path).
 
@@ -170,8 +173,14 @@ class TimerService:
     async def deliver_pending(self, target: AnnouncementTarget) -> None:
         """A session just connected: announce the timers that finished while nobody was listening."""
         for row in await self.repository.unannounced(self.now() - PENDING_WINDOW):
-            if await target.announce(*self._finished_event(row)):
-                await self.repository.mark_announced(row.id, self.now())
+            if row.id in self._announcing:
+                continue
+            self._announcing.add(row.id)
+            try:
+                if await target.announce(*self._finished_event(row)):
+                    await self.repository.mark_announced(row.id, self.now())
+            finally:
+                self._announcing.discard(row.id)
 
     # Internals.
 
@@ -201,8 +210,12 @@ class TimerService:
             return  # cancelled meanwhile
         log.info("timer-finished", id=row.id, label=row.label, late_seconds=round(late, 1))
         event, speech = self._finished_event(finished)
-        if await self._broadcast(event, speech):
-            await self.repository.mark_announced(row.id, self.now())
+        self._announcing.add(row.id)
+        try:
+            if await self._broadcast(event, speech):
+                await self.repository.mark_announced(row.id, self.now())
+        finally:
+            self._announcing.discard(row.id)
 
     def _finished_event(self, row: TimerRow) -> tuple[TimerFinished, str]:
         label = self._label(row)
