@@ -42,8 +42,9 @@ from jarvis.store.lock import DatabaseLock
 from jarvis.store.timers import TimerRepository
 from jarvis.store.tokens import TokenRepository
 from jarvis.stt.base import Transcriber
+from jarvis.timers.intents import register_timer_intents
 from jarvis.timers.service import TimerService
-from jarvis.tools.builtin import datetime_tools, timer_tools
+from jarvis.tools.builtin import datetime_tools, memory_tools, timer_tools
 from jarvis.tools.mcp import McpManager
 from jarvis.tools.registry import ToolRegistry
 from jarvis.tts.base import Synthesizer
@@ -353,7 +354,6 @@ async def build_services(
     )
     timers.announcer = hub
     tools = ToolRegistry(timeout_seconds=settings.tools.timeout_seconds)
-    tools.set_source("builtin", [*datetime_tools(prompts.now, settings.chat.language), *timer_tools(timers)])
     memory, learner = None, None
     if settings.memory.enabled:
         memory = MemoryService(
@@ -366,7 +366,10 @@ async def build_services(
         )
         await memory.start()
         memory.on_profile_change(prompts.set_profile)
+    builtin = [*datetime_tools(prompts.now, settings.chat.language), *timer_tools(timers)]
+    tools.set_source("builtin", [*builtin, *(memory_tools(memory) if memory is not None else [])])
     home, fast_path = build_fast_path(settings, prompts)
+    register_timer_intents(fast_path, timers)
     pipeline = ChatPipeline(
         conversations,
         llm,

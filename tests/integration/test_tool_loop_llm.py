@@ -1,5 +1,6 @@
 """The tool loop with the real default model (Qwen) in the real server: asking for a timer makes the model call the
-timer tool, and the timer fires and is announced; asking the time gets the true time."""
+timer tool, and the timer fires and is announced; asking the time gets the true time; asked indirectly to keep a
+fact in mind, the model stores it with the memory tool, and the fact is found again in another conversation."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ async def test_asking_the_time_gets_the_true_time(llm_server: JarvisServer) -> N
 
 async def test_asking_for_a_timer_starts_one_that_fires(llm_server: JarvisServer) -> None:
     async with connect(ws_url(llm_server), additional_headers=llm_server.headers) as ws:
-        events = await turn(ws, "Mets un minuteur de 5 secondes.")
+        # "Mets un minuteur de 5 secondes." is the fast path's (no LLM): this wording is not in its grammar.
+        events = await turn(ws, "J'aimerais un minuteur : 5 secondes.")
         call = next(e for e in events if e["type"] == "tool-call")
         assert call["name"] == "start_timer", events
         result = next(e for e in events if e["type"] == "tool-result")
@@ -96,3 +98,20 @@ async def test_asking_for_a_timer_starts_one_that_fires(llm_server: JarvisServer
         assert roles == ["user", "tool", "assistant"]
         record = json.loads(conversation["messages"][1]["content"])
         assert record["name"] == "start_timer" and record["ok"]
+
+
+async def test_an_indirect_request_to_keep_a_fact_is_stored_by_the_memory_tool(llm_server: JarvisServer) -> None:
+    async with connect(ws_url(llm_server), additional_headers=llm_server.headers) as ws:
+        # Not a direct memory command ("souviens-toi que …" never reaches the model): the model decides.
+        events = await turn(ws, "Garde bien en tête que le code du portail est 4512.")
+        calls = [e for e in events if e["type"] == "tool-call"]
+        assert [c["name"] for c in calls] == ["remember"], events
+        assert "4512" in calls[0]["arguments"]["text"]
+        assert events[-1]["timings"]["route"] == "llm"
+        assert events[-1]["reply"].endswith("C'est noté, je m'en souviendrai.")
+    with llm_server.client() as client:
+        texts = [m["text"] for m in client.get("/api/memories").json()["memories"]]
+        assert any("4512" in text and "portail" in text for text in texts), texts
+    async with connect(ws_url(llm_server), additional_headers=llm_server.headers) as ws:
+        events = await turn(ws, "Quel est le code du portail ?")  # a new conversation
+        assert "4512" in events[-1]["reply"], events

@@ -133,6 +133,29 @@ async def test_a_timer_due_while_stopped_fires_late_once_and_waits_for_a_listene
     await timers.close()
 
 
+async def test_a_session_connecting_while_a_timer_is_announced_does_not_get_it_twice(db: Database) -> None:
+    """The window between announcing a timer and recording it as announced: a session connecting then (its pending
+    announcements looked up) must not get the same timer a second time."""
+    late_comer = RecordingAnnouncer()
+
+    class ConnectingDuringBroadcast(RecordingAnnouncer):
+        async def broadcast(self, event: Event, speech: str | None = None) -> int:
+            count = await super().broadcast(event, speech)
+            if isinstance(event, TimerFinished):
+                await timers.deliver_pending(late_comer)  # connects before the service records the announcement
+            return count
+
+    first = ConnectingDuringBroadcast()
+    timers = service(db, first)
+    await timers.start(0.2, "oeufs")
+    await wait_for(lambda: "timer-finished" in first.types())
+    await asyncio.sleep(0.1)
+    assert late_comer.received == []
+    await timers.deliver_pending(late_comer)
+    assert late_comer.received == []  # recorded as announced
+    await timers.close()
+
+
 async def test_reminder_at_a_clock_time(db: Database) -> None:
     timers = service(db)
     soon = local_now() + timedelta(minutes=10)

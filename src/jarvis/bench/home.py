@@ -32,6 +32,11 @@ DEFAULT_COMMANDS = (
     "quelle est l'humidité du salon",
     "quel temps fait-il",
     "quelle heure est-il",
+    # Jarvis's own timers (no Home Assistant call): start, ask, list, cancel.
+    "mets un minuteur de 5 minutes pour les pâtes",
+    "combien de temps reste-t-il sur le minuteur des pâtes",
+    "quels minuteurs sont en cours",
+    "annule le minuteur des pâtes",
 )
 
 

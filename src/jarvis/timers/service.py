@@ -66,6 +66,9 @@ class TimerService:
         self.max_seconds = max_seconds
         self.announcer: Announcer | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Being announced, not yet recorded as such in the database: a session connecting meanwhile must not get
+        # it again (the window is wide while start-up work holds the event loop).
+        self._announcing: set[str] = set()
 
     # Public API (tools, HTTP, CLI through HTTP, the fast path).
 
@@ -170,8 +173,14 @@ class TimerService:
     async def deliver_pending(self, target: AnnouncementTarget) -> None:
         """A session just connected: announce the timers that finished while nobody was listening."""
         for row in await self.repository.unannounced(self.now() - PENDING_WINDOW):
-            if await target.announce(*self._finished_event(row)):
-                await self.repository.mark_announced(row.id, self.now())
+            if row.id in self._announcing:
+                continue
+            self._announcing.add(row.id)
+            try:
+                if await target.announce(*self._finished_event(row)):
+                    await self.repository.mark_announced(row.id, self.now())
+            finally:
+                self._announcing.discard(row.id)
 
     # Internals.
 
@@ -201,8 +210,12 @@ class TimerService:
             return  # cancelled meanwhile
         log.info("timer-finished", id=row.id, label=row.label, late_seconds=round(late, 1))
         event, speech = self._finished_event(finished)
-        if await self._broadcast(event, speech):
-            await self.repository.mark_announced(row.id, self.now())
+        self._announcing.add(row.id)
+        try:
+            if await self._broadcast(event, speech):
+                await self.repository.mark_announced(row.id, self.now())
+        finally:
+            self._announcing.discard(row.id)
 
     def _finished_event(self, row: TimerRow) -> tuple[TimerFinished, str]:
         label = self._label(row)
@@ -245,8 +258,8 @@ class TimerService:
 
     # Sentences for the user (direct tool results).
 
-    def describe_started(self, timer: TimerOut) -> str:
-        lang = self.language
+    def describe_started(self, timer: TimerOut, language: str | None = None) -> str:
+        lang = language or self.language
         if timer.kind == "reminder":
             due = timer.due_at.astimezone(self.now().tzinfo)
             return t("reminder-started", lang, time=f"{due:%H:%M}", label=timer.label)
@@ -255,25 +268,27 @@ class TimerService:
             return t("timer-started-named", lang, label=timer.label, duration=duration)
         return t("timer-started", lang, label=t("timer-default-label", lang, duration=duration))
 
-    def describe_active(self, timers: TimerList) -> str:
-        lang = self.language
+    def describe_active(self, timers: TimerList, language: str | None = None) -> str:
+        lang = language or self.language
         if not timers:
             return t("timers-none", lang)
         items = [
             t(
                 "timer-remaining",
                 lang,
-                label=self._label_out(timer),
+                label=self._label_out(timer, lang),
                 duration=say_duration(timer.remaining_seconds, lang),
             )
             for timer in timers
         ]
         return t("timers-active", lang, items=" ; ".join(items))
 
-    def describe_cancelled(self, timers: TimerList) -> str:
-        return t("timers-cancelled", self.language, labels=", ".join(self._label_out(timer) for timer in timers))
+    def describe_cancelled(self, timers: TimerList, language: str | None = None) -> str:
+        lang = language or self.language
+        return t("timers-cancelled", lang, labels=", ".join(self._label_out(timer, lang) for timer in timers))
 
-    def _label_out(self, timer: TimerOut) -> str:
+    def _label_out(self, timer: TimerOut, language: str | None = None) -> str:
         if timer.label:
             return timer.label
-        return t("timer-default-label", self.language, duration=say_duration(timer.duration_seconds, self.language))
+        lang = language or self.language
+        return t("timer-default-label", lang, duration=say_duration(timer.duration_seconds, lang))

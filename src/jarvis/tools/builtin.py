@@ -1,4 +1,4 @@
-"""Built-in tools: the current date and time, timers and reminders."""
+"""Built-in tools: the current date and time, timers and reminders, memory (when it is enabled)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from pydantic import Field
 
 from jarvis.brain.prompt import MONTHS, WEEKDAYS
 from jarvis.i18n import t
+from jarvis.memory.items import NewMemory, clean_text
+from jarvis.memory.service import RELATIVE_CUTOFF, as_statement
 from jarvis.tools.base import Tool
 from jarvis.tools.functions import FunctionTool
 
 if TYPE_CHECKING:
+    from jarvis.memory.service import MemoryService
     from jarvis.timers.service import TimerService
 
 
@@ -81,3 +84,35 @@ def timer_tools(timers: TimerService) -> list[Tool]:
         return timers.describe_cancelled(cancelled)
 
     return [FunctionTool(f, direct=True) for f in (start_timer, set_reminder, list_timers, cancel_timer)]
+
+
+def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
+    """`remember` and `search_memory`, for what the user asks indirectly ("garde ça en tête", "tu te rappelles … ?").
+    Direct commands ("souviens-toi que …") never reach the model: the chat pipeline handles them first."""
+    language = memory.language
+
+    async def remember(text: str) -> str:
+        """Mémorise une information quand on te dit « garde en tête », « retiens », « n'oublie pas ».
+
+        Args:
+            text: l'information, en une phrase
+        """
+        text = clean_text(text)  # empty or oversized: a coded error the model reads
+        item = NewMemory(as_statement(text, language), kind="note", retention=memory.default_retention)
+        _, created = await memory.add(item)
+        return t("memory-remembered" if created else "memory-already-known", language)
+
+    async def search_memory(query: str) -> str:
+        """Cherche une information mémorisée quand on te demande « tu te souviens… ? », « c'était quoi… ? ».
+
+        Args:
+            query: ce qu'il faut chercher
+        """
+        # The closest few (far behind the best is noise); the model judges whether they answer the question.
+        found = await memory.search(query, max_results)
+        found = [f for f in found if f.hit.score >= RELATIVE_CUTOFF * found[0].hit.score]
+        if not found:
+            return t("memory-search-none", language)
+        return "\n".join(f"- {f.memory.text}" for f in found)
+
+    return [FunctionTool(remember, direct=True), FunctionTool(search_memory)]
