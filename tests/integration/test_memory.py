@@ -170,16 +170,27 @@ def test_export_import_round_trip_and_all_or_nothing(server: JarvisServer, tmp_p
         fresh.stop()
 
 
-def test_profile_goes_into_every_answer(server: JarvisServer) -> None:
-    with server.client() as client:
-        assert client.patch("/api/profile", json={"name": "Camille", "city": "Grenoble"}).status_code == 200
-        assert client.get("/api/profile").json()["city"] == "Grenoble"
-        bad = client.patch("/api/profile", json={"age": "40"})
-        assert bad.status_code == 422
-        answer = chat(client, "Comment je m'appelle ?")
-        assert "Camille" in answer["reply"]
-        cleared = client.patch("/api/profile", json={"name": "", "city": ""})
-        assert cleared.json() == {"name": None, "city": None, "household": None, "preferences": None, "notes": None}
+def test_profile_goes_into_every_answer(tmp_path: Path) -> None:
+    # A server of its own: the profile is part of every prompt, it must not leak into other tests.
+    jarvis = JarvisServer(tmp_path / "data", extra_env={"JARVIS_AUTH__MAX_FAILURES": "1000"}).start()
+    try:
+        with jarvis.client() as client:
+            assert client.patch("/api/profile", json={"name": "Camille", "city": "Grenoble"}).status_code == 200
+            assert client.get("/api/profile").json()["city"] == "Grenoble"
+            bad = client.patch("/api/profile", json={"age": "40"})
+            assert bad.status_code == 422
+            answer = chat(client, "Comment je m'appelle ?")
+            assert "Camille" in answer["reply"]
+            cleared = client.patch("/api/profile", json={"name": "", "city": ""})
+            assert cleared.json() == {
+                "name": None,
+                "city": None,
+                "household": None,
+                "preferences": None,
+                "notes": None,
+            }
+    finally:
+        jarvis.stop()
 
 
 def test_memory_cli(server: JarvisServer, tmp_path: Path) -> None:
