@@ -34,7 +34,7 @@ def jarvis(remote: LlamaCppServer, tmp_path_factory: pytest.TempPathFactory) -> 
             "JARVIS_LLM__BACKEND": "openai_compat",
             "JARVIS_LLM__BASE_URL": remote.base_url,
             # A cold prompt (with the tool definitions, about 1,000 tokens) takes 15-20 s on the remote on 2 cores.
-            "JARVIS_LLM__FIRST_TOKEN_TIMEOUT_SECONDS": "24",
+            "JARVIS_LLM__FIRST_TOKEN_TIMEOUT_SECONDS": "60",
             "JARVIS_AUTH__MAX_FAILURES": "1000",
         },
     ).start()
@@ -70,7 +70,7 @@ def test_hung_remote_gives_llm_unavailable_in_bounded_time(jarvis: JarvisServer,
         elapsed = time.monotonic() - started
         assert response.status_code == 504
         assert response.json()["error"]["code"] == "llm-unavailable"
-        assert elapsed < 32
+        assert elapsed < 70  # the first-token timeout, plus a margin
         assert httpx.get(f"{jarvis.url}/health").status_code == 200
     finally:
         os.kill(remote.process.pid, signal.SIGCONT)
