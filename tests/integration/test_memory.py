@@ -213,29 +213,3 @@ def test_memory_cli(server: JarvisServer, tmp_path: Path) -> None:
     shown = run_cli("profile", "set", "household=deux adultes et un chat", env=env)
     assert shown.returncode == 0 and "deux adultes" in shown.stdout
 
-
-def test_a_long_conversation_is_summarised_not_dropped(tmp_path: Path) -> None:
-    jarvis = JarvisServer(
-        tmp_path / "data",
-        extra_env={"JARVIS_CHAT__HISTORY_TOKENS": "160", "JARVIS_LLM__MAX_TOKENS": "30"},
-    ).start()
-    try:
-        with jarvis.client() as client:
-            first = chat(client, "Mon chien s'appelle Rex et c'est un berger allemand.")
-            conversation_id = first["conversation_id"]
-            for text in ("Donne-moi une idée de dessert.", "Et une idée de boisson chaude ?", "Merci beaucoup."):
-                chat(client, text, conversation_id)
-
-            def summarised() -> bool:
-                detail = client.get(f"/api/conversations/{conversation_id}").json()
-                return bool(detail["summary"])
-
-            wait_for(summarised, 400, "the older turns are summarised")
-            summary = client.get(f"/api/conversations/{conversation_id}").json()["summary"]
-            # The 1.5B model's summaries are short and may drop a detail (seen: the dog's name), so this checks that
-            # the summary speaks of the older turns, and that the conversation goes on with it in the prompt.
-            assert looks_french(summary) and len(summary.split()) >= 5, summary
-            answer = chat(client, "Et une autre idée de dessert ?", conversation_id)
-            assert answer["reply"]
-    finally:
-        jarvis.stop()
