@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.french import looks_french
 from tests.servers import JarvisServer, run_cli
 
 pytestmark = pytest.mark.slow
@@ -212,4 +211,3 @@ def test_memory_cli(server: JarvisServer, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "Champ inconnu" in bad.stderr
     shown = run_cli("profile", "set", "household=deux adultes et un chat", env=env)
     assert shown.returncode == 0 and "deux adultes" in shown.stdout
-
