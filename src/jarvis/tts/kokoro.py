@@ -15,13 +15,12 @@ from numpy.typing import NDArray
 
 from jarvis.errors import TtsError
 from jarvis.tts.base import Speech, float_to_int16
-from jarvis.tts.normalize import normalize
+from jarvis.tts.normalize import speakable
 
 log = structlog.get_logger(__name__)
 
 SAMPLE_RATE = 24000
 STYLE_DIM = 256
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 # espeak-ng (through phonemizer) wants a full code for some languages: "fr" alone is refused.
 ESPEAK_LANGUAGES = {"fr": "fr-fr", "en": "en-us", "pt": "pt-br", "zh": "cmn"}
 SETUP_HINT = "Lancez « jarvis setup » (ou « make run ») pour préparer les modèles."
@@ -145,13 +144,7 @@ class KokoroSynthesizer:
         if self._kokoro is None:
             await self.load()
         style = self.resolve_voice(voice)
-        if not MIN_SPEED <= speed <= MAX_SPEED:
-            raise TtsError(
-                f"Vitesse invalide : {speed} (entre {MIN_SPEED} et {MAX_SPEED}).", code="invalid-speed", status=422
-            )
-        spoken = normalize(text, self.language).strip()
-        if not any(c.isalnum() for c in spoken):
-            raise TtsError("Rien à dire : le texte est vide.", code="empty-text", status=422)
+        spoken = speakable(text, self.language, speed)
         samples = await asyncio.to_thread(self._synthesize_sync, spoken, style, speed)
         return Speech(float_to_int16(samples), SAMPLE_RATE)
 

@@ -303,3 +303,21 @@ def normalize(text: str, language: str) -> str:
         for rule in _EN_RULES:
             text = rule(text)
     return text
+
+
+# The speed range of the neural voices (Kokoro, Piper).
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
+
+
+def speakable(text: str, language: str, speed: float) -> str:
+    """The normalised text a neural voice reads, after checking the speed; coded errors for what cannot be said."""
+    from jarvis.errors import TtsError
+
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        raise TtsError(
+            f"Vitesse invalide : {speed} (entre {MIN_SPEED} et {MAX_SPEED}).", code="invalid-speed", status=422
+        )
+    spoken = normalize(text, language).strip()
+    if not any(c.isalnum() for c in spoken):
+        raise TtsError("Rien à dire : le texte est vide.", code="empty-text", status=422)
+    return spoken

@@ -14,11 +14,10 @@ import structlog
 
 from jarvis.errors import TtsError
 from jarvis.tts.base import Speech
-from jarvis.tts.normalize import normalize
+from jarvis.tts.normalize import speakable
 
 log = structlog.get_logger(__name__)
 
-MIN_SPEED, MAX_SPEED = 0.5, 2.0
 SETUP_HINT = "Lancez « jarvis setup » pour la voix anglaise fournie, ou réglez tts.piper_voice sur une voix Piper."
 
 
@@ -110,13 +109,7 @@ class PiperSynthesizer:
         if self._voice is None:
             await self.load()
         speaker = self._speaker_id(voice)
-        if not MIN_SPEED <= speed <= MAX_SPEED:
-            raise TtsError(
-                f"Vitesse invalide : {speed} (entre {MIN_SPEED} et {MAX_SPEED}).", code="invalid-speed", status=422
-            )
-        spoken = normalize(text, self.language).strip()
-        if not any(c.isalnum() for c in spoken):
-            raise TtsError("Rien à dire : le texte est vide.", code="empty-text", status=422)
+        spoken = speakable(text, self.language, speed)
         samples = await asyncio.to_thread(self._synthesize_sync, spoken, speaker, speed)
         return Speech(samples, self.sample_rate)
 
