@@ -92,10 +92,11 @@ async def _raw_stream(engine: LlamaCppEngine, tokens: list[int], max_tokens: int
 
     def run() -> list[float]:
         stamps = []
-        for _ in engine.llama.create_completion(
-            tokens, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.1, stop=list(CHATML_STOPS), stream=True
-        ):
-            stamps.append(time.perf_counter())
+        with engine.exclusive() as llama:
+            for _ in llama.create_completion(
+                tokens, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.1, stop=list(CHATML_STOPS), stream=True
+            ):
+                stamps.append(time.perf_counter())
         return stamps
 
     return await asyncio.to_thread(run)

@@ -4,6 +4,7 @@ model's own chat template (so tool calls use the format the model was trained on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -96,12 +97,15 @@ class LlamaCppEngine:
     def model_id(self) -> str:
         return self.model_path.stem
 
-    @property
-    def llama(self) -> Any:
-        """The underlying llama_cpp.Llama (for the benchmark's raw baseline)."""
-        if self._llm is None:
-            raise LlmUnavailableError(t("llm-not-loaded"))
-        return self._llm
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[Any]:
+        """The underlying llama_cpp.Llama, held alone (for the benchmark's raw baseline): background work and
+        warm-ups wait, as they do for a generation. Blocking: call it from a worker thread."""
+        self._epoch += 1
+        with self._context_lock:
+            if self._llm is None:
+                raise LlmUnavailableError(t("llm-not-loaded"))
+            yield self._llm
 
     async def load(self) -> None:
         async with self._load_lock:
