@@ -14,7 +14,7 @@ import structlog
 from numpy.typing import NDArray
 
 from jarvis.errors import TtsError
-from jarvis.tts.base import Speech, float_to_int16
+from jarvis.tts.base import Speech, float_to_int16, onnx_session
 from jarvis.tts.normalize import speakable
 
 log = structlog.get_logger(__name__)
@@ -94,15 +94,9 @@ class KokoroSynthesizer:
             )
 
     def _load_sync(self) -> Any:
-        import onnxruntime  # type: ignore[import-untyped]
         from kokoro_onnx import Kokoro
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(
-            str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        session = onnx_session(self.model_path, self.threads)
         # kokoro-onnx insists on a voices archive; ours are separate arrays handed to create(), so give it an empty one.
         with tempfile.TemporaryDirectory(prefix="jarvis-kokoro-") as tmp:
             empty = Path(tmp) / "voices.npz"

@@ -13,7 +13,7 @@ import numpy as np
 import structlog
 
 from jarvis.errors import TtsError
-from jarvis.tts.base import Speech
+from jarvis.tts.base import Speech, onnx_session
 from jarvis.tts.normalize import speakable
 
 log = structlog.get_logger(__name__)
@@ -83,17 +83,11 @@ class PiperSynthesizer:
             )
 
     def _load_sync(self) -> Any:
-        import onnxruntime  # type: ignore[import-untyped]
         from piper import PiperVoice
         from piper.config import PiperConfig
 
         config = PiperConfig.from_dict(json.loads(self.config_path.read_text(encoding="utf-8")))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(
-            str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        session = onnx_session(self.model_path, self.threads)
         return PiperVoice(session=session, config=config)
 
     def _speaker_id(self, voice: str | None) -> int | None:
