@@ -145,6 +145,9 @@ class TtsSettings(BaseModel):
     fallback: bool = True
     # The first piece of a reply may stop at a comma once it is this long, so that the first audio comes sooner.
     first_clause_min_chars: int = Field(10, ge=1)
+    # While the voice makes audio the listener is waiting for, the embedded LLM pauses between tokens, so the
+    # voice has every core (on small machines the first audio comes sooner; the LLM catches up during playback).
+    audio_first: bool = True
     max_text_chars: int = Field(2000, ge=1)
     # Per synthesis call (one sentence in a spoken reply).
     timeout_seconds: float = Field(30.0, gt=0)

@@ -17,6 +17,7 @@ from jarvis.brain.fastpath import FastPath
 from jarvis.brain.prompt import PromptBuilder
 from jarvis.brain.summary import ConversationSummariser
 from jarvis.config import Settings
+from jarvis.cpu import cpu_priority
 from jarvis.errors import JarvisError
 from jarvis.events import Event
 from jarvis.home.intents import HomeIntents
@@ -340,6 +341,7 @@ async def build_services(
         voice=tts_voice(settings),
         speed=settings.tts.speed,
         first_clause_min_chars=settings.tts.first_clause_min_chars,
+        priority=cpu_priority if settings.tts.audio_first else None,
         stt_timeout_seconds=settings.stt.timeout_seconds,
         tts_timeout_seconds=settings.tts.timeout_seconds,
     )

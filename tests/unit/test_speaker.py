@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from jarvis.cpu import CpuPriority
 from jarvis.errors import TtsError
 from jarvis.events import Event, TtsStart
 from jarvis.pipeline.speaker import Speaker
@@ -284,3 +285,34 @@ async def test_nothing_to_say_sends_nothing(text: str) -> None:
     assert recorder.log == []
     assert speaker.spoken_text == ""
     assert speaker.first_audio_seconds is None
+
+
+async def test_audio_the_listener_waits_for_is_urgent_audio_ahead_is_not() -> None:
+    """The first sentence (the listener hears nothing yet) pauses the LLM; a sentence made while plenty of audio is
+    still playing does not."""
+    priority = CpuPriority()
+    gates = {0: asyncio.Event(), 1: asyncio.Event()}
+    tts = FakeSynthesizer(gates=gates)
+    recorder = Recorder()
+    speaker = Speaker(
+        _as_synthesizer(tts),
+        recorder.emit,
+        recorder.emit_audio,
+        run_id="run-1",
+        voice="ff_siwis",
+        speed=1.0,
+        started=time.perf_counter(),
+        realtime=True,
+        priority=priority,
+    )
+    # 45 characters make 45,000 samples: almost 2 s of audio at 24 kHz, more than the urgency margin.
+    speaker.feed("Voici une première phrase assez longue ici. Et la suite. Fin")
+    await wait_until(lambda: len(tts.sentences) == 1)
+    assert priority.busy
+    gates[0].set()
+    await wait_until(lambda: len(tts.sentences) == 2)
+    assert speaker.buffered_seconds(time.perf_counter()) > 1.0
+    assert not priority.busy
+    gates[1].set()
+    await speaker.finish()
+    assert not priority.busy

@@ -79,6 +79,7 @@ class Session:
                 voice=self.voice or speech_service.voice,
                 speed=speech_service.speed,
                 started=time.perf_counter(),
+                priority=speech_service.priority,
                 timeout_seconds=speech_service.tts_timeout_seconds,
             )
             try:

@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from jarvis.cpu import CpuPriority, cpu_priority
 from jarvis.errors import LlmError, LlmUnavailableError
 from jarvis.i18n import t
 from jarvis.llm.base import ChatChunk, ChatMessage, EngineHealth, GenerationParams, ToolSpec
@@ -31,6 +32,8 @@ NEXT_MESSAGE = "\u2063jarvis-next-message\u2063"
 WARM_SLICE_TOKENS = 32
 # Background work gives the model back faster still: a slice this small takes about 0.1 s on 2 cores.
 BACKGROUND_SLICE_TOKENS = 8
+# Decoding never waits longer than this for urgent work (a voice that hangs has its own timeout).
+YIELD_MAX_SECONDS = 5.0
 
 
 def _raise_exception(message: str) -> None:
@@ -79,8 +82,16 @@ class LlamaCppEngine:
     name = "llama_cpp"
     concurrency = 1
 
-    def __init__(self, model_path: Path, *, context_tokens: int = 4096, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        context_tokens: int = 4096,
+        threads: int | None = None,
+        priority: CpuPriority = cpu_priority,
+    ) -> None:
         self.model_path = model_path
+        self.priority = priority
         self.context_tokens = context_tokens
         self.threads = threads or max(1, os.cpu_count() or 1)
         self._llm: Any = None
@@ -258,6 +269,8 @@ class LlamaCppEngine:
                         if stop.is_set():
                             break
                         post("chunk", out["choices"][0])
+                        # The voice is making audio the listener waits for: the next token can wait.
+                        self.priority.yield_to_urgent(stop.is_set, YIELD_MAX_SECONDS)
                     post("end", None)
                 except Exception as exc:
                     post("error", exc)

@@ -230,6 +230,7 @@ class ChatPipeline:
                     started=turn.started,
                     realtime=voice.realtime,
                     first_clause_min_chars=self.speech.first_clause_min_chars,
+                    priority=self.speech.priority,
                     timeout_seconds=self.speech.tts_timeout_seconds,
                 )
             command = memory_commands.parse(said.content) if self.memory is not None else None

@@ -4,11 +4,13 @@ as soon as each sentence is synthesized, and what was actually sent is known if 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
 import structlog
 
+from jarvis.cpu import CpuPriority
 from jarvis.errors import JarvisError, TtsError
 from jarvis.events import Event, TtsStart
 from jarvis.tts.base import Synthesizer
@@ -18,6 +20,9 @@ log = structlog.get_logger(__name__)
 EmitAudio = Callable[[bytes], Awaitable[None]]
 # Audio is sent in frames of this many seconds, so a client can start playing before a long sentence ends.
 FRAME_SECONDS = 0.5
+# A sentence is synthesized as urgent work (the LLM pauses, see jarvis.cpu) when the listener has less audio than
+# this left to play: about the time a sentence takes to synthesize on 2 cores.
+URGENT_BELOW_SECONDS = 1.0
 
 
 class Speaker:
@@ -33,6 +38,7 @@ class Speaker:
         started: float,
         realtime: bool = False,
         first_clause_min_chars: int = 24,
+        priority: CpuPriority | None = None,
         timeout_seconds: float = 30.0,
     ) -> None:
         self.tts = tts
@@ -44,6 +50,7 @@ class Speaker:
         self.started = started
         self.realtime = realtime
         self.timeout_seconds = timeout_seconds
+        self.priority = priority
         self.splitter = SentenceSplitter(first_clause_min_chars=first_clause_min_chars)
         self.spoken: list[str] = []  # sentences whose audio was completely sent
         # For a live listener: when playback began and where each sentence ends in it (seconds of audio).
@@ -63,6 +70,12 @@ class Speaker:
             return " ".join(self.spoken)
         played = time.perf_counter() - self._playback_start
         return " ".join(s for s, end in zip(self.spoken, self._sentence_ends, strict=True) if end <= played)
+
+    def buffered_seconds(self, now: float) -> float:
+        """Seconds of audio sent but not yet played by a listener playing in real time (0: it waits in silence)."""
+        if self._playback_start is None:
+            return 0.0
+        return max(0.0, self._playback_start + self._audio_seconds - now)
 
     def feed(self, text: str) -> None:
         for sentence in self.splitter.feed(text):
@@ -90,10 +103,16 @@ class Speaker:
             if self.error is not None:
                 continue  # TTS failed: the text reply goes on, silently
             began = time.perf_counter()
+            urgent = (
+                self.priority.urgent()
+                if self.priority is not None and self.buffered_seconds(began) < URGENT_BELOW_SECONDS
+                else contextlib.nullcontext()
+            )
             try:
-                speech = await asyncio.wait_for(
-                    self.tts.synthesize(sentence, voice=self.voice, speed=self.speed), self.timeout_seconds
-                )
+                with urgent:
+                    speech = await asyncio.wait_for(
+                        self.tts.synthesize(sentence, voice=self.voice, speed=self.speed), self.timeout_seconds
+                    )
             except TimeoutError:
                 self.error = TtsError(
                     f"La synthèse vocale n'a pas répondu en {self.timeout_seconds:.0f} s.", code="tts-timeout"

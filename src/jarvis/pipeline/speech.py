@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from jarvis.audio.formats import decode_audio
+from jarvis.cpu import CpuPriority
 from jarvis.errors import InvalidInputError, SttError, TtsError
 from jarvis.metrics import Metrics
 from jarvis.stt.base import Transcriber, Transcript
@@ -43,6 +44,7 @@ class SpeechService:
         voice: str,
         speed: float,
         first_clause_min_chars: int = 24,
+        priority: CpuPriority | None = None,
         stt_timeout_seconds: float = 30.0,
         tts_timeout_seconds: float = 30.0,
     ) -> None:
@@ -56,6 +58,7 @@ class SpeechService:
         self.voice = voice
         self.speed = speed
         self.first_clause_min_chars = first_clause_min_chars
+        self.priority = priority  # given: synthesis of awaited audio pauses the LLM (see jarvis.cpu)
         self.stt_timeout_seconds = stt_timeout_seconds
         self.tts_timeout_seconds = tts_timeout_seconds
 
