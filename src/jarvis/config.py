@@ -148,6 +148,9 @@ class TtsSettings(BaseModel):
     # While the voice makes audio the listener is waiting for, the embedded LLM pauses between tokens, so the
     # voice has every core (on small machines the first audio comes sooner; the LLM catches up during playback).
     audio_first: bool = True
+    # kokoro/piper: how many short phrases (« C'est fait, ») to keep once synthesized, so that they are said at once
+    # the next time; 0 turns it off.
+    phrase_cache: int = Field(64, ge=0, le=10_000)
     max_text_chars: int = Field(2000, ge=1)
     # Per synthesis call (one sentence in a spoken reply).
     timeout_seconds: float = Field(30.0, gt=0)

@@ -99,6 +99,10 @@ def build_synthesizer(settings: Settings) -> Synthesizer:
     if tts.backend == "espeak":
         return EspeakSynthesizer(voice=tts.espeak_voice)
     engine = _neural_synthesizer(settings)
+    if tts.phrase_cache:
+        from jarvis.tts.cache import CachedSynthesizer
+
+        engine = CachedSynthesizer(engine, max_entries=tts.phrase_cache)
     if not tts.fallback:
         return engine
     from jarvis.tts.fallback import FallbackSynthesizer

@@ -17,6 +17,7 @@ from jarvis.config import Settings
 from jarvis.errors import HomeError, JarvisError
 from jarvis.i18n import t
 from jarvis.services import Services, build_services
+from jarvis.tts.cache import CachedSynthesizer
 
 Progress = Callable[[str], None]
 # Commands for the test house of tests/home_assistant_config (pass --command for your own names). Pairs undo each
@@ -120,6 +121,10 @@ async def _text_turns(services: Services, commands: list[str], runs: int) -> dic
 async def _spoken(services: Services, corpus: Path, language: str, progress: Progress) -> dict[str, Any]:
     await services.speech.stt.load()
     await services.speech.tts.load()
+    tts = services.speech.tts
+    cache = tts if isinstance(tts, CachedSynthesizer) else getattr(tts, "primary", None)
+    if not isinstance(cache, CachedSynthesizer):
+        cache = None
     rows: list[dict[str, Any]] = []
     # The recorded home commands the fast path handles when heard right (the others are the LLM's, see bench voice).
     clips = [
@@ -134,6 +139,7 @@ async def _spoken(services: Services, corpus: Path, language: str, progress: Pro
         if listened is None:
             continue
         await services.llm.wait_warm()  # the user's silence before the command
+        hits = cache.hits if cache is not None else 0
         end, heard, from_speech_end = await _jarvis_turn(services, listened, None)
         timings = end.timings
         rows.append(
@@ -147,6 +153,8 @@ async def _spoken(services: Services, corpus: Path, language: str, progress: Pro
                 "brain_seconds": timings.brain_seconds,
                 "first_audio_seconds": timings.first_audio_seconds,
                 "end_of_speech_to_first_audio_seconds": from_speech_end if timings.fast_path_intent else None,
+                # Phrases said from the phrase cache (« C'est fait, » once heard): the steady state of a home.
+                "phrase_cache_hits": (cache.hits - hits) if cache is not None else None,
             }
         )
     answered = [r for r in rows if r["fast_path_intent"] and r["first_audio_seconds"] is not None]

@@ -162,6 +162,8 @@ async def run_voice_bench(
             update={
                 "store": settings.store.model_copy(update={"url": f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"}),
                 "llm": settings.llm.model_copy(update={"temperature": 0.0}),
+                # The baseline says the same reply first: a remembered phrase would flatter Jarvis.
+                "tts": settings.tts.model_copy(update={"phrase_cache": 0}),
             }
         )
         # Raw faster-whisper (no vocabulary prompt, no hotwords): the WER baseline.
