@@ -118,6 +118,9 @@ class VadSettings(BaseModel):
     # After this much silence, speech recognition starts while the end of the utterance is still being confirmed
     # (silence_seconds); if the user goes on speaking, that early result is dropped. None turns it off.
     early_stt_after_seconds: float | None = Field(0.15, gt=0)
+    # When that early result is a whole command the fast path knows (« allume la lumière du salon »), the
+    # utterance ends at once instead of after the rest of the silence.
+    end_on_command: bool = True
 
 
 class WakeWordSettings(BaseModel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import wave
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -118,3 +119,64 @@ def test_spoken_timer_commands_from_real_recordings(server: JarvisServer) -> Non
     assert replies == ["C'est parti : minuteur de 1 heure.", "C'est annulé : de 1 heure."]
     with server.client() as client:
         assert client.get("/api/timers").json()["timers"] == []
+
+
+# The end of an utterance needs this much silence here: long enough that an early end cannot be mistaken for it.
+LONG_SILENCE = 8.0
+
+
+@pytest.fixture(scope="module")
+def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JarvisServer]:
+    data_dir = tmp_path_factory.mktemp("jarvis-endpointing")
+    jarvis = JarvisServer(
+        data_dir,
+        extra_env={
+            "JARVIS_LLM__MODEL_PATH": str(data_dir / "absent.gguf"),
+            "JARVIS_VAD__SILENCE_SECONDS": str(LONG_SILENCE),
+        },
+    )
+    jarvis.start(wait_ready=False)
+    yield jarvis
+    jarvis.stop()
+
+
+async def spoken_vad_end(server: JarvisServer, name: str) -> tuple[float, list[dict[str, Any]]]:
+    """Stream a recording then silence in real time (100 ms frames) over a VAD session: the utterance length the
+    server reported, and the turn's events."""
+    with wave.open(str(clip(name).path)) as recording:
+        audio = recording.readframes(recording.getnframes()) + bytes(int(16000 * (LONG_SILENCE + 1.0)) * 2)
+    async with connect(ws_url(server), additional_headers=server.headers) as ws:
+        await ws.send(json.dumps({"type": "audio-start", "rate": 16000, "mode": "vad", "speak": False}))
+        events: list[dict[str, Any]] = []
+
+        async def stream() -> None:
+            for offset in range(0, len(audio), 3200):
+                await ws.send(audio[offset : offset + 3200])
+                await asyncio.sleep(0.1)
+
+        sender = asyncio.create_task(stream())
+        try:
+            while not events or events[-1]["type"] != "run-end":
+                events.append(await next_json(ws, timeout=LONG_SILENCE + 60))
+        finally:
+            sender.cancel()
+    vad_end = next(e for e in events if e["type"] == "vad-end")
+    return float(vad_end["seconds"]), events
+
+
+async def test_a_whole_spoken_command_ends_without_waiting_for_the_whole_silence(patient_server: JarvisServer) -> None:
+    """« minuteur 20 secondes » is a complete command once heard: the utterance ends as soon as the early
+    recognition says so, not after the 8 s of silence the server otherwise requires."""
+    seconds, events = await spoken_vad_end(patient_server, "fr/clip26.wav")
+    # The utterance (speech and the silence heard until its end) is shorter than the silence alone would be.
+    assert seconds < LONG_SILENCE - 1.0, seconds
+    end = events[-1]
+    assert end["status"] == "complete" and end["timings"]["fast_path_intent"] == "HassStartTimer", end
+    with patient_server.client() as client:
+        timers = client.get("/api/timers").json()["timers"]
+    assert [timer["duration_seconds"] for timer in timers] == [20]
+
+
+async def test_a_sentence_that_is_no_command_waits_for_the_whole_silence(patient_server: JarvisServer) -> None:
+    seconds, _ = await spoken_vad_end(patient_server, "fr/clip41.wav")
+    assert seconds >= LONG_SILENCE, seconds

@@ -224,3 +224,20 @@ def test_pause_carries_the_utterance_so_far_and_resume_follows_more_speech() -> 
     assert int((second_pause == SPEECH).sum()) == 30 * FRAME
     assert len(first_pause) < len(second_pause) <= len(end)
     np.testing.assert_array_equal(end[: len(second_pause)], second_pause)
+
+
+def test_end_now_gives_the_utterance_so_far_and_listens_afresh() -> None:
+    detector = FakeDetector()
+    listener = make_listener(detector)
+    assert listener.end_now() is None  # nothing heard yet
+    heard = listener.feed(signal((5, 0), (20, SPEECH), (5, 0)))
+    assert [h.boundary for h in heard] == [Boundary.START]
+    ended = listener.end_now()
+    assert ended is not None and ended.boundary is Boundary.END and ended.audio is not None
+    assert np.count_nonzero(ended.audio == SPEECH) == 20 * FRAME
+    assert not listener.endpointer.in_speech and detector.resets == 1
+    assert listener.end_now() is None
+    # The rest of the silence ends nothing; the next speech is a new utterance.
+    assert listener.feed(signal((40, 0))) == []
+    heard = listener.feed(signal((20, SPEECH), (30, 0)))
+    assert [h.boundary for h in heard] == [Boundary.START, Boundary.END]

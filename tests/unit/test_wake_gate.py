@@ -99,3 +99,15 @@ def test_audio_start_asks_for_the_wake_word_only_in_vad_mode() -> None:
         with pytest.raises(AudioError) as refused:
             AudioInput.from_frame({"type": "audio-start", **frame}, 60)
         assert refused.value.code == "audio-format"
+
+
+def test_end_now_ends_the_utterance_and_waits_for_the_wake_word_again() -> None:
+    wake_gate, wake = gate()
+    assert wake_gate.end_now() is None  # asleep: nothing to end
+    wake_word = np.full(STEP_SAMPLES, WAKE, dtype=np.int16)
+    heard = wake_gate.feed(np.concatenate([wake_word, audio(0.32, 0), audio(1.0, SPEECH), audio(0.2, 0)]))
+    assert boundaries(heard) == [Boundary.WAKE, Boundary.START]
+    ended = wake_gate.end_now()
+    assert ended is not None and ended.boundary is Boundary.END
+    assert not wake_gate.awake and wake.resets == 2
+    assert wake_gate.feed(np.concatenate([audio(1.0, SPEECH), audio(1.0, 0)])) == []

@@ -128,6 +128,12 @@ class AudioInput:
         self._buffered += len(samples)
         return []
 
+    def end_now(self) -> Heard | None:
+        """VAD mode: end the utterance in progress without waiting for the rest of the silence."""
+        if self.wake is not None:
+            return self.wake.end_now()
+        return self.listener.end_now() if self.listener is not None else None
+
     def take(self) -> NDArray[np.int16] | None:
         """The push-to-talk utterance (None when nothing was recorded)."""
         buffer, self._buffer, self._buffered, self._overflowed = self._buffer, [], 0, False

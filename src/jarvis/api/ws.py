@@ -34,6 +34,7 @@ class Session:
         self.run: asyncio.Task[Any] | None = None
         self.audio: AudioInput | None = None
         self.early: asyncio.Task[Transcript] | None = None  # recognition started during the final silence
+        self._early_judged: asyncio.Task[Transcript] | None = None  # looked at by end_on_command already
         self.closed = False
         self._send_lock = asyncio.Lock()
         # A session that asked for spoken replies also hears announcements (a timer that rings).
@@ -173,6 +174,23 @@ class Session:
             elif item.boundary is Boundary.END and item.audio is not None:
                 await self.send(VadEnd(seconds=round(len(item.audio) / SAMPLE_RATE, 3)))
                 await self.start_voice_turn(item.audio)
+        await self.end_on_command()
+
+    async def end_on_command(self) -> None:
+        """The early transcript is a whole command the fast path knows: the utterance ends now, without waiting
+        for the rest of the silence. Checked between audio frames, so the listener is never fed meanwhile."""
+        early = self.early
+        if early is None or not early.done() or early is self._early_judged or self.running or self.audio is None:
+            return
+        self._early_judged = early
+        if early.cancelled() or early.exception() is not None or not self.services.settings.vad.end_on_command:
+            return
+        if not self.services.pipeline.completes_command(early.result().text):
+            return
+        heard = self.audio.end_now()
+        if heard is not None and heard.audio is not None:
+            await self.send(VadEnd(seconds=round(len(heard.audio) / SAMPLE_RATE, 3)))
+            await self.start_voice_turn(heard.audio)
 
     def drop_early(self) -> None:
         if self.early is not None:

@@ -105,14 +105,30 @@ async def _jarvis_turn(
     services: Services, listened: Listened, conversation_id: str | None
 ) -> tuple[RunEnd, str, float]:
     """The real spoken pipeline in real time from the user's last word: early recognition during the final
-    silence, then streamed LLM and TTS sentence by sentence. Returns the run's end, what was heard, and the
-    seconds from the end of speech to the first reply audio."""
+    silence (which ends the utterance at once when it heard a whole command, as a live session does), then
+    streamed LLM and TTS sentence by sentence. Returns the run's end, what was heard, and the seconds from the end
+    of speech to the first reply audio."""
     early = None
-    silence = services.settings.vad.silence_seconds
+    vad = services.settings.vad
+    began = time.perf_counter()
+    since_speech = vad.silence_seconds  # END comes this long after the last word
+    utterance = listened.utterance
     if listened.pause_seconds is not None and listened.pause_audio is not None:
+        wait = listened.end_seconds - listened.pause_seconds  # the rest of the endpointing silence, in real time
+        since_speech -= wait  # we are at PAUSE
         early = asyncio.create_task(services.speech.recognize(listened.pause_audio))
-        await asyncio.sleep(listened.end_seconds - listened.pause_seconds)  # the endpointing wait, in real time
-    prepared = await services.pipeline.prepare_audio(listened.utterance, conversation_id, early)
+        done, _ = await asyncio.wait({early}, timeout=wait)
+        if (
+            early in done
+            and vad.end_on_command
+            and early.exception() is None
+            and services.pipeline.completes_command(early.result().text)
+        ):
+            utterance = listened.pause_audio
+        else:
+            await asyncio.sleep(max(0.0, wait - (time.perf_counter() - began)))
+    prepared = await services.pipeline.prepare_audio(utterance, conversation_id, early)
+    idle = since_speech + (time.perf_counter() - began)  # from the last word to the start of the turn
     heard: list[str] = []
 
     async def emit(event: Event) -> None:
@@ -124,8 +140,7 @@ async def _jarvis_turn(
 
     result = await services.pipeline.run(prepared, emit, VoiceOutput(ignore_audio))
     first_audio = result.end.timings.first_audio_seconds
-    # END came `silence` seconds after the last word; without a PAUSE the whole wait was idle.
-    from_speech_end = silence + first_audio if first_audio is not None else float("nan")
+    from_speech_end = idle + first_audio if first_audio is not None else float("nan")
     return result.end, heard[0] if heard else "", from_speech_end
 
 

@@ -173,6 +173,14 @@ class ChatPipeline:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def completes_command(self, text: str) -> bool:
+        """The words heard so far are a whole command the fast path knows: listening need not wait for the rest of
+        the end-of-utterance silence."""
+        if self.fast_path is None or not text.strip():
+            return False
+        fast_path = self.fast_path
+        return any(fast_path.recognize(text, language, "endpointing") is not None for language in fast_path.languages)
+
     async def prepare(self, text: str, conversation_id: str | None) -> PreparedRun:
         """Check the input and find or create the conversation; raises coded errors (no events yet)."""
         text = text.strip()

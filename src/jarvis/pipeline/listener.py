@@ -53,6 +53,16 @@ class Listener:
         self.endpointer.reset()
         self.detector.reset()
 
+    def end_now(self) -> Heard | None:
+        """End the utterance in progress without waiting for the rest of the silence (None: no speech going on)."""
+        if not self.endpointer.in_speech or not self._utterance:
+            return None
+        heard = Heard(Boundary.END, np.concatenate(self._utterance))
+        self._utterance = []
+        self.endpointer.reset()
+        self.detector.reset()
+        return heard
+
     def feed(self, samples: NDArray[np.int16]) -> list[Heard]:
         """Add audio of any length; return the boundaries it completes."""
         self._pending = np.concatenate([self._pending, samples])

@@ -36,6 +36,14 @@ class WakeGate:
         self.awake = False
         self._quiet_seconds = 0.0  # awake, but no speech yet
 
+    def end_now(self) -> Heard | None:
+        """End the utterance in progress now; the gate then waits for the wake word again."""
+        heard = self.listener.end_now() if self.awake else None
+        if heard is not None:
+            self.awake = False
+            self.detector.reset()
+        return heard
+
     def feed(self, samples: NDArray[np.int16]) -> list[Heard]:
         heard: list[Heard] = []
         while len(samples):
