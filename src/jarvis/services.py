@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -376,6 +376,7 @@ async def build_services(
     tools.set_source("builtin", [*builtin, *(memory_tools(memory) if memory is not None else [])])
     home, fast_path = build_fast_path(settings, prompts)
     register_timer_intents(fast_path, timers)
+    speech.names = _known_names(home, memory)
     pipeline = ChatPipeline(
         conversations,
         llm,
@@ -444,6 +445,16 @@ def backup_scheduler(settings: Settings, db: Database) -> BackupScheduler | None
         log.warning("backup-not-sqlite", url=settings.database_url)
         return None
     return BackupScheduler(db.path, settings.backup_dir, settings.backup.interval_hours * 3600, settings.backup.keep)
+
+
+def _known_names(home: HomeService, memory: MemoryService | None) -> Callable[[], list[str]]:
+    """The names speech recognition should expect: the user's (profile), then the house's rooms and devices."""
+
+    def names() -> list[str]:
+        own = memory.profile.get("name") if memory is not None else None
+        return [*([own] if own else []), *home.spoken_names()]
+
+    return names
 
 
 def build_fast_path(settings: Settings, prompts: PromptBuilder) -> tuple[HomeService, FastPath]:

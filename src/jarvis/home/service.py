@@ -37,6 +37,8 @@ EXPOSED_DOMAINS = frozenset(
         "water_heater",
     }
 )
+# Names handed to speech recognition (Whisper's prompt holds about 220 tokens, shared with the vocabulary prompt).
+SPOKEN_NAMES_MAX_CHARS = 300
 _ARTICLE = re.compile(r"^(le|la|les|l'|un|une|des|mon|ma|mes)\s*", re.IGNORECASE)
 
 
@@ -113,6 +115,27 @@ class HomeService:
             {"name": TextSlotList("name", names), "area": TextSlotList("area", areas)},
         )
         return self._lists
+
+    def spoken_names(self, max_chars: int = SPOKEN_NAMES_MAX_CHARS) -> list[str]:
+        """Area and device names as people say them (areas first, each once), for speech recognition to expect;
+        bounded, because they go into its prompt."""
+        names: list[str] = []
+        seen: set[str] = set()
+        size = 0
+        candidates = [area.name for area in self.cache.areas.values()]
+        # Sensors are asked about by room (« la température du salon »): their own names are rarely said.
+        devices = {entity.name for entity in self.exposed() if entity.domain not in ("sensor", "binary_sensor")}
+        candidates += sorted(devices)
+        for name in candidates:
+            key = fold(name)
+            if not key or key in seen:
+                continue
+            if size + len(name) + 1 > max_chars:
+                break
+            seen.add(key)
+            names.append(name)
+            size += len(name) + 1
+        return names
 
     def require(self) -> HomeAssistantClient:
         """The client, if Home Assistant is reachable now; otherwise a clear error."""

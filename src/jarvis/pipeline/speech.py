@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,15 +60,22 @@ class SpeechService:
         self.speed = speed
         self.first_clause_min_chars = first_clause_min_chars
         self.priority = priority  # given: synthesis of awaited audio pauses the LLM (see jarvis.cpu)
+        # Names known now (rooms and devices of the house, the user's name): recognition expects them too.
+        self.names: Callable[[], Sequence[str]] | None = None
         self.stt_timeout_seconds = stt_timeout_seconds
         self.tts_timeout_seconds = tts_timeout_seconds
+
+    def expected_words(self) -> list[str]:
+        """The configured hotwords, then the names known now, each once."""
+        words = [*self.hotwords, *(self.names() if self.names is not None else ())]
+        return list(dict.fromkeys(word for word in words if word.strip()))
 
     async def recognize(self, audio: NDArray[np.int16], language: str | None = None) -> Transcript:
         """Speech recognition of 16 kHz mono samples, bounded in time."""
         started = time.perf_counter()
         try:
             transcript = await asyncio.wait_for(
-                self.stt.transcribe(audio, language=language or self.language, hotwords=self.hotwords),
+                self.stt.transcribe(audio, language=language or self.language, hotwords=self.expected_words()),
                 self.stt_timeout_seconds,
             )
         except TimeoutError as exc:
