@@ -15,7 +15,8 @@ from typing import Any
 
 from jarvis.config import Settings
 from jarvis.events import Event, LlmDelta, RunEnd
-from jarvis.llm.llama_cpp import CHATML_STOPS, LlamaCppEngine
+from jarvis.llm.base import ChatMessage
+from jarvis.llm.llama_cpp import CHATML_STOPS, NEXT_MESSAGE, LlamaCppEngine
 from jarvis.services import Services, build_services, model_path_for
 
 QUESTIONS = (
@@ -102,6 +103,33 @@ async def _raw_stream(engine: LlamaCppEngine, tokens: list[int], max_tokens: int
     return await asyncio.to_thread(run)
 
 
+async def _new_token_floor(services: Services, engine: LlamaCppEngine, runs: int) -> tuple[Samples, int]:
+    """The floor under a warm first token: raw llama.cpp evaluating only what a turn adds (the question and the
+    template's turn markers), everything before it already in the cache. No scheduling can go below it."""
+    tools = services.pipeline.tool_specs
+    next_message: ChatMessage = {"role": "user", "content": NEXT_MESSAGE}
+    marked = engine.render_prompt([*services.prompts.build_prefix([]), next_message], tools)
+    head = engine.tokenize(marked[: marked.index(NEXT_MESSAGE)])  # what prefix warming evaluates ahead
+    new_tokens = 0
+    samples = Samples()
+    for index in range(runs):
+        question = QUESTIONS[index % len(QUESTIONS)]
+        tokens = engine.tokenize(engine.render_prompt(services.prompts.build([], question), tools))
+        cached = next((i for i, (a, b) in enumerate(zip(head, tokens, strict=False)) if a != b), len(head))
+
+        def run(tokens: list[int] = tokens, cached: int = cached) -> float:
+            with engine.exclusive() as llama:
+                llama.reset()
+                llama.eval(tokens[:cached])
+                started = time.perf_counter()
+                llama.eval(tokens[cached:])
+                return time.perf_counter() - started
+
+        samples.values.append(await asyncio.to_thread(run))
+        new_tokens = len(tokens) - cached
+    return samples, new_tokens
+
+
 async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> dict[str, Any]:
     if settings.llm.backend != "llama_cpp":
         raise ValueError("jarvis bench llm mesure le moteur embarqué : utilisez llm.backend=llama_cpp")
@@ -143,6 +171,7 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
             engine = services.engine
             assert isinstance(engine, LlamaCppEngine)
             await engine.load()
+            floor, new_tokens = await _new_token_floor(services, engine, runs)
             jarvis_rate, raw_rate = Samples(), Samples()
             max_tokens = services.params.max_tokens
             for index in range(runs):
@@ -178,6 +207,9 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
         "cold_ttft_seconds": cold_ttft.summary(),
         "warm_ttft_seconds": warm_ttft.summary(),
         "warm_ttft_without_prefix_warming_seconds": unwarmed_ttft.summary(),
+        # Raw llama.cpp evaluating only a turn's new tokens (here the last question's count) on a cached prefix.
+        "new_tokens_eval_floor_seconds": floor.summary(),
+        "new_tokens": new_tokens,
         "jarvis_tokens_per_second": jarvis_rate.summary(),
         "raw_llama_cpp_tokens_per_second": raw_rate.summary(),
         "throughput_ratio": round(ratio, 4) if ratio is not None else None,
