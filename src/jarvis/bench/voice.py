@@ -152,7 +152,9 @@ async def _naive_turn(services: Services, audio: Any) -> dict[str, float]:
     stt_done = time.perf_counter()
     messages = services.prompts.build([], transcript.text or "…")
     stats = GenerationStats()
-    reply = "".join([c.text async for c in services.llm.stream(messages, None, services.params, stats)])
+    # The same prompt as Jarvis's (tool definitions included), so both start from the same cached prefix.
+    tools = services.pipeline.tool_specs
+    reply = "".join([c.text async for c in services.llm.stream(messages, tools, services.params, stats)])
     llm_done = time.perf_counter()
     await speech.tts.synthesize(reply.strip() or "D'accord.", voice=speech.voice, speed=speech.speed)
     done = time.perf_counter()
@@ -193,6 +195,9 @@ async def run_voice_bench(
             await services.speech.stt.load()
             await services.speech.tts.load()
             await raw_stt.load()
+            # Both pipelines start from the system prompt already evaluated, as after a server start.
+            services.llm.warm(services.prompts.build_prefix([]), services.pipeline.tool_specs)
+            await services.llm.wait_warm()
             conversation: str | None = None
             for index, (path, reference) in enumerate(clips):
                 progress(f"{index + 1}/{len(clips)} {path.name}")
@@ -203,7 +208,9 @@ async def run_voice_bench(
                 naive = await _naive_turn(services, audio)
                 raw = await raw_stt.transcribe(audio, language=language)
                 # The baseline used the model's cache; give back what Jarvis prepares while the user is silent.
-                services.llm.warm(services.prompts.build_prefix(services.pipeline.last_history))
+                services.llm.warm(
+                    services.prompts.build_prefix(services.pipeline.last_history), services.pipeline.tool_specs
+                )
                 await services.llm.wait_warm()
                 end, heard, from_speech_end = await _jarvis_turn(services, listened, conversation)
                 conversation = end.conversation_id
