@@ -83,7 +83,7 @@ def bench_voice(
     for key, value in results.items():
         if isinstance(value, dict) and "p50" in value:
             table.add_row(key, str(value["p50"]), str(value["p90"]))
-    for key in ("wer", "wer_raw_faster_whisper", "speedup_vs_naive"):
+    for key in ("wer", "wer_raw_faster_whisper", "llm_answered", "speedup_vs_naive", "llm_speedup_vs_naive"):
         table.add_row(key, str(results[key]), "")
     console.print(table)
     console.print(f"Résultats : {output}")
