@@ -22,6 +22,7 @@ from jarvis.errors import JarvisError
 from jarvis.events import Event
 from jarvis.home.intents import HomeIntents
 from jarvis.home.service import HomeService
+from jarvis.i18n import t
 from jarvis.integrations.mqtt import MqttBridge
 from jarvis.llm.base import ChatEngine, GenerationParams
 from jarvis.llm.service import LlmService
@@ -49,8 +50,11 @@ from jarvis.tools.builtin import datetime_tools, memory_tools, timer_tools
 from jarvis.tools.mcp import McpManager
 from jarvis.tools.registry import ToolRegistry
 from jarvis.tts.base import Synthesizer
+from jarvis.tts.sentences import SentenceSplitter
 
 log = structlog.get_logger(__name__)
+# Replies that open with the same words every time (« C'est fait, », « C'est parti : »): ready in the phrase cache.
+OPENING_KEYS = ("home-done", "timer-started")
 
 
 def build_engine(settings: Settings) -> ChatEngine:
@@ -258,10 +262,27 @@ class Services:
                 await engine.load()
             except JarvisError as exc:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
+        await self._warm_phrases()
         # The system prompt with the tool definitions is long: answer "ready" once it is evaluated, not before
         # (a first question would otherwise wait for it).
         await self.llm.wait_warm()
         self.prompt_warmed = True
+
+    async def _warm_phrases(self) -> None:
+        """Replies to home commands and timers open with a few words (« C'est fait, »): the speaker sends that
+        opening alone to the voice, and with it in the phrase cache the first command is answered at once too."""
+        if not self.settings.tts.phrase_cache or not self.speech.tts.ready:
+            return
+        splitter = SentenceSplitter(first_clause_min_chars=self.speech.first_clause_min_chars)
+        language = self.settings.chat.language
+        for key in OPENING_KEYS:
+            opening = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·"))[:1]
+            splitter.flush()
+            for text in opening:
+                try:
+                    await self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed)
+                except JarvisError as exc:
+                    log.warning("tts-warm-failed", code=exc.code, error=exc.message)
 
     async def close(self) -> None:
         self.stopping.set()
