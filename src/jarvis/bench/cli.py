@@ -147,7 +147,7 @@ def bench_home(
     runs: Annotated[int, typer.Option(min=1, help="Passages de chaque commande écrite (médiane, p95).")] = 30,
     command: Annotated[
         list[str] | None,
-        typer.Option("--command", "-c", help="Commande à mesurer (répétable ; défaut : la maison des tests)."),
+        typer.Option("--command", "-k", help="Commande à mesurer (répétable ; défaut : la maison des tests)."),
     ] = None,
     spoken: Annotated[
         bool,
