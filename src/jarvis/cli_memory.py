@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.markup import escape
@@ -13,6 +13,8 @@ from rich.table import Table
 from jarvis.cli_common import ConfigOption, TokenOption, UrlOption, console, fail, settings_or_exit
 from jarvis.errors import JarvisError
 from jarvis.memory.items import KINDS, PROFILE_KEYS, RETENTIONS
+from jarvis.memory.parquet import MAGIC as PARQUET_MAGIC
+from jarvis.memory.parquet import jsonl_to_parquet, parquet_to_jsonl
 
 memory_app = typer.Typer(help="Voir et gérer ce dont Jarvis se souvient.", no_args_is_help=True)
 profile_app = typer.Typer(help="Voir et modifier le profil du foyer.", no_args_is_help=True)
@@ -111,23 +113,39 @@ def memory_forget(
 
 @memory_app.command("export")
 def memory_export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier JSONL (défaut : la sortie).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Fichier de sortie (défaut : la sortie standard).")
+    ] = None,
+    file_format: Annotated[
+        Literal["jsonl", "parquet"] | None,
+        typer.Option("--format", "-f", help="jsonl ou parquet (défaut : d'après l'extension, sinon jsonl)."),
+    ] = None,
     config: ConfigOption = None,
     url: UrlOption = None,
     token: TokenOption = None,
 ) -> None:
-    """Exporter tous les souvenirs en JSON Lines."""
+    """Exporter tous les souvenirs en JSON Lines, ou en Parquet (option pyarrow)."""
+    chosen = file_format or ("parquet" if output is not None and output.suffix == ".parquet" else "jsonl")
+    if chosen == "parquet" and output is None:
+        raise fail("Le format Parquet est binaire : donnez un fichier avec --output.", 2)
     text = _call(_api(config, url, token), "GET", "/api/memories/export").text
+    count = len(text.splitlines())
     if output is None:
         sys.stdout.write(text)
         return
-    output.write_text(text, encoding="utf-8")
-    console.print(f"{len(text.splitlines())} souvenir(s) exporté(s) dans {output}")
+    if chosen == "parquet":
+        try:
+            output.write_bytes(jsonl_to_parquet(text))
+        except JarvisError as exc:
+            raise fail(exc.message, 2) from exc
+    else:
+        output.write_text(text, encoding="utf-8")
+    console.print(f"{count} souvenir(s) exporté(s) dans {output}")
 
 
 @memory_app.command("import")
 def memory_import(
-    source: Annotated[Path, typer.Argument(help="Fichier JSONL écrit par « jarvis memory export ».")],
+    source: Annotated[Path, typer.Argument(help="Fichier JSONL ou Parquet écrit par « jarvis memory export ».")],
     config: ConfigOption = None,
     url: UrlOption = None,
     token: TokenOption = None,
@@ -135,11 +153,17 @@ def memory_import(
     """Importer des souvenirs (tout ou rien : une ligne invalide et rien n'est importé)."""
     if not source.is_file():
         raise fail(f"Fichier introuvable : {source}", 2)
+    data = source.read_bytes()
+    if data.startswith(PARQUET_MAGIC):
+        try:
+            data = parquet_to_jsonl(data).encode("utf-8")
+        except JarvisError as exc:
+            raise fail(exc.message, 2) from exc
     body = _call(
         _api(config, url, token),
         "POST",
         "/api/memories/import",
-        content=source.read_bytes(),
+        content=data,
         headers={"Content-Type": "application/x-ndjson"},
     ).json()
     console.print(f"{body['imported']} souvenir(s) importé(s).")
