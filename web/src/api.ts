@@ -31,6 +31,24 @@ export interface ReadyInfo {
   components: Record<string, { ready: boolean; detail: string }>;
 }
 
+/** GET /api/home/status: the Home Assistant connection (optional component). */
+export interface HomeStatus {
+  configured: boolean;
+  status: "not-configured" | "connecting" | "connected" | "unauthorized" | "unreachable";
+  detail: string;
+  version: string | null;
+  entities: number;
+}
+
+/** GET /api/voice/wake-word: whether hands-free listening can wait for « Hey Jarvis » on this server. */
+export interface WakeWordInfo {
+  available: boolean;
+  model: string;
+  enabled: boolean;
+  listen_seconds: number;
+  detail: string;
+}
+
 export interface VoicesInfo {
   voices: string[];
   default: string;
@@ -163,6 +181,14 @@ export async function fetchReady(): Promise<ReadyInfo | null> {
   } catch {
     return null;
   }
+}
+
+export function fetchHomeStatus(): Promise<HomeStatus> {
+  return request("GET", "/api/home/status");
+}
+
+export function fetchWakeWord(): Promise<WakeWordInfo> {
+  return request("GET", "/api/voice/wake-word");
 }
 
 export function fetchVoices(): Promise<VoicesInfo> {

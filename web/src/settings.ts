@@ -9,6 +9,7 @@ export interface Settings {
   speed: number; // 0.5–2.0
   listening: ListeningMode;
   speakTyped: boolean; // also speak replies to typed messages
+  wakeWord: boolean; // hands-free: wait for « Hey Jarvis » before listening (when the server has the wake word)
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -17,6 +18,7 @@ export const DEFAULT_SETTINGS: Settings = {
   speed: 1,
   listening: "push-to-talk",
   speakTyped: false,
+  wakeWord: false,
 };
 
 const KEY = "jarvis.settings";
@@ -37,6 +39,7 @@ export function parseSettings(raw: string | null): Settings {
     speed,
     listening: value.listening === "hands-free" ? "hands-free" : "push-to-talk",
     speakTyped: value.speakTyped === true,
+    wakeWord: value.wakeWord === true,
   };
 }
 
@@ -54,4 +57,9 @@ export function saveSettings(settings: Settings, storage: Pick<Storage, "setItem
   } catch {
     // private mode or full storage: the settings last for this page only
   }
+}
+
+/** The `wake_word` of a hands-free audio-start: the user's choice, only when the server can honour it. */
+export function wakeWordRequested(settings: Settings, serverHasIt: boolean): boolean {
+  return settings.listening === "hands-free" && settings.wakeWord && serverHasIt;
 }

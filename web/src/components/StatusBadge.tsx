@@ -4,7 +4,9 @@ import { useI18n } from "../i18n";
 export function StatusBadge({ ready }: { ready: ReadyInfo | null | undefined }) {
   const { t } = useI18n();
   const state = ready === undefined ? "loading" : ready === null ? "down" : ready.ready ? "ready" : "loading";
-  const failed = ready?.components && Object.values(ready.components).some((c) => !c.ready);
+  // Home Assistant (optional) has its own badge: HomeBadge.
+  const engines = Object.entries(ready?.components ?? {}).filter(([name]) => name !== "home_assistant");
+  const failed = engines.some(([, c]) => !c.ready);
   const label = state === "ready" ? t.statusReady : state === "down" ? t.statusDown : t.statusLoading;
   return (
     <details className={`status status-${state}`}>
@@ -12,9 +14,9 @@ export function StatusBadge({ ready }: { ready: ReadyInfo | null | undefined }) 
         <span className="dot" aria-hidden="true" />
         <span className="status-label">{label}</span>
       </summary>
-      {ready?.components && (
+      {engines.length > 0 && (
         <ul className="status-list">
-          {Object.entries(ready.components).map(([name, component]) => (
+          {engines.map(([name, component]) => (
             <li key={name} className={component.ready ? "ok" : failed ? "ko" : undefined}>
               <span aria-hidden="true">{component.ready ? "✓" : "…"}</span> {t.components[name] ?? name} —{" "}
               <span className="muted">{component.detail}</span>
