@@ -1,6 +1,7 @@
 """What the web app asks of the server beyond chat: sign-out closing every WebSocket of the session (other tabs),
 the session cookie's Secure flag behind a TLS proxy (trusted or not), the Home Assistant status and the wake-word
-availability. Real `jarvis serve` processes (no LLM model: none of this needs one), real httpx and websockets clients."""
+availability. Real `jarvis serve` processes (no LLM model: none of this needs one), real httpx and websockets
+clients."""
 
 from __future__ import annotations
 
@@ -114,13 +115,17 @@ def test_cookie_is_secure_behind_a_trusted_tls_proxy(jarvis: JarvisServer) -> No
 def test_forwarded_proto_from_an_untrusted_client_is_ignored_and_secure_can_be_forced(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    untrusting = start_server(tmp_path_factory.mktemp("jarvis-untrusted"), JARVIS_SERVER__TRUSTED_PROXIES='["10.9.8.7"]')
+    untrusting = start_server(
+        tmp_path_factory.mktemp("jarvis-untrusted"), JARVIS_SERVER__TRUSTED_PROXIES='["10.9.8.7"]'
+    )
     try:
         assert "secure" not in signin_cookie(untrusting, {"X-Forwarded-Proto": "https"}).lower()
     finally:
         untrusting.stop()
     forced = start_server(
-        tmp_path_factory.mktemp("jarvis-secure"), JARVIS_SERVER__TRUSTED_PROXIES="[]", JARVIS_AUTH__COOKIE_SECURE="always"
+        tmp_path_factory.mktemp("jarvis-secure"),
+        JARVIS_SERVER__TRUSTED_PROXIES="[]",
+        JARVIS_AUTH__COOKIE_SECURE="always",
     )
     try:
         assert "secure" in signin_cookie(forced, {}).lower()
