@@ -105,7 +105,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   }, [unauthorized]);
 
   /** Whether the hands-free session waits for the wake word (the setting, if the server has it). */
-  const wakeOn = useCallback(() => wakeWordRequested(settingsRef.current, wakeRef.current?.available === true), []);
+  const wakeOn = useCallback(() => wakeWordRequested(settingsRef.current, wakeRef.current), []);
 
   const audioStart = useCallback((mode: "vad" | "push-to-talk") => {
     const s = settingsRef.current;
@@ -346,7 +346,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   }, [settings.listening, toggleHandsFree]);
 
   // The wake word turned on or off while listening: the server starts the stream again with the new choice.
-  const wakeWanted = wakeWordRequested(settings, wake?.available === true);
+  const wakeWanted = wakeWordRequested(settings, wake);
   useEffect(() => {
     if (!handsFree.current) return;
     audioStart("vad");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, loadSettings, parseSettings, saveSettings, wakeWordRequested } from "./settings";
+import { DEFAULT_SETTINGS, loadSettings, parseSettings, saveSettings, wakeWordChosen, wakeWordRequested } from "./settings";
 
 describe("settings", () => {
   it("default to French, push-to-talk, normal speed", () => {
@@ -15,14 +15,21 @@ describe("settings", () => {
     expect(loadSettings(storage)).toEqual(chosen);
   });
 
-  it("keep the wake word off unless chosen, and ask the server for it only in hands-free mode", () => {
-    expect(DEFAULT_SETTINGS.wakeWord).toBe(false);
-    expect(parseSettings(JSON.stringify({ wakeWord: "yes" })).wakeWord).toBe(false);
+  it("follow the server's wake-word default until chosen, and ask for it only in hands-free mode", () => {
+    expect(DEFAULT_SETTINGS.wakeWord).toBeNull();
+    expect(parseSettings(JSON.stringify({ wakeWord: "yes" })).wakeWord).toBeNull();
+    expect(parseSettings(JSON.stringify({ wakeWord: false })).wakeWord).toBe(false);
+    const on = { available: true, enabled: false };
     const chosen = { ...DEFAULT_SETTINGS, listening: "hands-free", wakeWord: true } as const;
-    expect(wakeWordRequested(chosen, true)).toBe(true);
-    expect(wakeWordRequested(chosen, false)).toBe(false); // the server has no wake-word model
-    expect(wakeWordRequested({ ...chosen, listening: "push-to-talk" }, true)).toBe(false);
-    expect(wakeWordRequested({ ...chosen, wakeWord: false }, true)).toBe(false);
+    expect(wakeWordRequested(chosen, on)).toBe(true);
+    expect(wakeWordRequested(chosen, { available: false, enabled: true })).toBe(false); // no wake-word model
+    expect(wakeWordRequested(chosen, undefined)).toBe(false); // not known yet
+    expect(wakeWordRequested({ ...chosen, listening: "push-to-talk" }, on)).toBe(false);
+    expect(wakeWordRequested({ ...chosen, wakeWord: false }, { available: true, enabled: true })).toBe(false);
+    const undecided = { ...chosen, wakeWord: null };
+    expect(wakeWordRequested(undecided, { available: true, enabled: true })).toBe(true);
+    expect(wakeWordRequested(undecided, on)).toBe(false);
+    expect(wakeWordChosen(undecided, { available: true, enabled: true })).toBe(true);
   });
 
   it("ignore corrupt or out-of-range values", () => {

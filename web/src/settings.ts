@@ -9,7 +9,9 @@ export interface Settings {
   speed: number; // 0.5–2.0
   listening: ListeningMode;
   speakTyped: boolean; // also speak replies to typed messages
-  wakeWord: boolean; // hands-free: wait for « Hey Jarvis » before listening (when the server has the wake word)
+  // Hands-free: wait for « Hey Jarvis » before listening (when the server has the wake word); null: the server's
+  // default (setting wake_word.enabled) until the user chooses.
+  wakeWord: boolean | null;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -18,7 +20,7 @@ export const DEFAULT_SETTINGS: Settings = {
   speed: 1,
   listening: "push-to-talk",
   speakTyped: false,
-  wakeWord: false,
+  wakeWord: null,
 };
 
 const KEY = "jarvis.settings";
@@ -39,7 +41,7 @@ export function parseSettings(raw: string | null): Settings {
     speed,
     listening: value.listening === "hands-free" ? "hands-free" : "push-to-talk",
     speakTyped: value.speakTyped === true,
-    wakeWord: value.wakeWord === true,
+    wakeWord: typeof value.wakeWord === "boolean" ? value.wakeWord : null,
   };
 }
 
@@ -59,7 +61,18 @@ export function saveSettings(settings: Settings, storage: Pick<Storage, "setItem
   }
 }
 
-/** The `wake_word` of a hands-free audio-start: the user's choice, only when the server can honour it. */
-export function wakeWordRequested(settings: Settings, serverHasIt: boolean): boolean {
-  return settings.listening === "hands-free" && settings.wakeWord && serverHasIt;
+/** The server's wake word, as GET /api/voice/wake-word describes it (the parts the choice depends on). */
+export interface WakeWordServer {
+  available: boolean;
+  enabled: boolean;
+}
+
+/** Whether the wake word is chosen: the user's choice, else the server's default. */
+export function wakeWordChosen(settings: Settings, server: WakeWordServer | null | undefined): boolean {
+  return server?.available === true && (settings.wakeWord ?? server.enabled);
+}
+
+/** The `wake_word` of a hands-free audio-start: chosen, and only when the server can honour it. */
+export function wakeWordRequested(settings: Settings, server: WakeWordServer | null | undefined): boolean {
+  return settings.listening === "hands-free" && wakeWordChosen(settings, server);
 }

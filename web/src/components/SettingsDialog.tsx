@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import type { WakeWordInfo } from "../api";
 import { useI18n } from "../i18n";
-import type { Settings } from "../settings";
+import { wakeWordChosen, type Settings } from "../settings";
 
 interface Props {
   open: boolean;
@@ -97,7 +97,7 @@ export function SettingsDialog({ open, settings, voices, defaultVoice, wake, onC
           <label className="inline wake-option" data-available={wakeAvailable}>
             <input
               type="checkbox"
-              checked={wakeAvailable && settings.wakeWord}
+              checked={wakeWordChosen(settings, wake)}
               disabled={!wakeAvailable || settings.listening !== "hands-free"}
               aria-describedby="wake-hint"
               onChange={(e) => set("wakeWord", e.target.checked)}
