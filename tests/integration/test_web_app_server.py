@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -133,12 +134,33 @@ def test_forwarded_proto_from_an_untrusted_client_is_ignored_and_secure_can_be_f
         forced.stop()
 
 
-def test_home_status_without_home_assistant(jarvis: JarvisServer) -> None:
+def test_status_for_the_web_app_without_model_nor_home_assistant(jarvis: JarvisServer) -> None:
     with httpx.Client(base_url=jarvis.url, timeout=30) as anonymous:
-        assert anonymous.get("/api/home/status").status_code == 401  # no data without a session
+        for path in ("/api/home/status", "/api/status"):
+            assert anonymous.get(path).status_code == 401, path  # no data without a session
+    not_configured = {"configured": False, "status": "not-configured", "detail": "", "version": None, "entities": 0}
     with jarvis.client(timeout=30) as api:
-        body = api.get("/api/home/status").json()
-    assert body == {"configured": False, "status": "not-configured", "detail": "", "version": None, "entities": 0}
+        assert api.get("/api/home/status").json() == not_configured
+        # /ready answers 503 while not ready; /api/status says the same with 200 (the page polls it).
+        deadline = time.monotonic() + 30
+        while True:
+            status = api.get("/api/status")
+            llm = status.json()["components"]["llm"]
+            if llm["failed"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert api.get("/ready").status_code == 503
+    assert status.status_code == 200
+    body = status.json()
+    assert body["ready"] is False and body["home"] == not_configured
+    assert llm["ready"] is False and llm["failed"] is True and "jarvis setup" in llm["detail"], llm
+    assert body["components"]["database"] == {
+        "ready": True,
+        "detail": "joignable",
+        "required": True,
+        "degraded": False,
+        "failed": False,
+    }
 
 
 def test_wake_word_availability(jarvis: JarvisServer) -> None:

@@ -2,8 +2,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type Key
 import {
   ApiError,
   deleteConversation,
-  fetchHomeStatus,
-  fetchReady,
+  fetchStatus,
   fetchVoices,
   fetchWakeWord,
   listConversations,
@@ -185,13 +184,19 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
     fetchWakeWord()
       .then(setWake)
       .catch((error: unknown) => unauthorized(error) || setWake(null));
-    const poll = () => {
-      // Both are cheap (no model, no Home Assistant call): read from the server's memory.
-      void fetchReady().then(setReady);
-      fetchHomeStatus()
-        .then(setHome)
-        .catch((error: unknown) => unauthorized(error) || setHome(null));
-    };
+    // Polled: cheap for the server (nothing is computed, Home Assistant is not called) and it keeps working while
+    // the WebSocket reconnects; engine and Home Assistant states change seldom, 5 s is soon enough to see it.
+    const poll = () =>
+      void fetchStatus()
+        .then((status) => {
+          setReady(status);
+          setHome(status.home);
+        })
+        .catch((error: unknown) => {
+          if (unauthorized(error)) return;
+          setReady(null);
+          setHome(null);
+        });
     poll();
     const timer = window.setInterval(poll, 5000);
     return () => window.clearInterval(timer);

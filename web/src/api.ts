@@ -28,10 +28,10 @@ interface StoredMessage {
 
 export interface ReadyInfo {
   ready: boolean;
-  components: Record<string, { ready: boolean; detail: string }>;
+  components: Record<string, { ready: boolean; detail: string; required?: boolean; failed?: boolean }>;
 }
 
-/** GET /api/home/status: the Home Assistant connection (optional component). */
+/** The Home Assistant connection (optional component), as GET /api/status and /api/home/status give it. */
 export interface HomeStatus {
   configured: boolean;
   status: "not-configured" | "connecting" | "connected" | "unauthorized" | "unreachable";
@@ -174,17 +174,13 @@ export function deleteConversation(id: string): Promise<void> {
   return request("DELETE", `/api/conversations/${encodeURIComponent(id)}`);
 }
 
-export async function fetchReady(): Promise<ReadyInfo | null> {
-  try {
-    const response = await fetch("/ready", { cache: "no-store" });
-    return (await response.json()) as ReadyInfo;
-  } catch {
-    return null;
-  }
+/** GET /api/status: the engines as /ready reports them, and Home Assistant (always 200, even while loading). */
+export interface StatusInfo extends ReadyInfo {
+  home: HomeStatus;
 }
 
-export function fetchHomeStatus(): Promise<HomeStatus> {
-  return request("GET", "/api/home/status");
+export function fetchStatus(): Promise<StatusInfo> {
+  return request("GET", "/api/status");
 }
 
 export function fetchWakeWord(): Promise<WakeWordInfo> {

@@ -59,6 +59,7 @@ const fr = {
   status: "État",
   statusReady: "Prêt",
   statusLoading: "Chargement",
+  statusFailed: "En panne",
   statusDown: "Serveur injoignable",
   components: {
     llm: "Modèle de langage",
@@ -231,6 +232,7 @@ const en: Messages = {
   status: "Status",
   statusReady: "Ready",
   statusLoading: "Loading",
+  statusFailed: "Failed",
   statusDown: "Server unreachable",
   components: {
     llm: "Language model",

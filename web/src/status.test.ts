@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { HomeStatus } from "./api";
 import { MESSAGES } from "./i18n";
-import { homeSummary } from "./status";
+import { engineState, homeSummary } from "./status";
 
 const fr = MESSAGES.fr;
 const en = MESSAGES.en;
@@ -39,5 +39,25 @@ describe("homeSummary", () => {
   it("waits for the first answer, and reports a failed question", () => {
     expect(homeSummary(undefined, fr).tone).toBe("pending");
     expect(homeSummary(null, fr)).toEqual({ tone: "error", text: "Maison : état inconnu", detail: "" });
+  });
+});
+
+describe("engineState", () => {
+  const component = (ready: boolean, extra: { failed?: boolean; required?: boolean } = {}) => ({
+    ready,
+    detail: "",
+    ...extra,
+  });
+
+  it("tells loading from failed, and ignores optional components", () => {
+    expect(engineState(undefined)).toBe("loading");
+    expect(engineState(null)).toBe("down");
+    expect(engineState({ ready: true, components: { llm: component(true) } })).toBe("ready");
+    expect(engineState({ ready: false, components: { llm: component(false), stt: component(true) } })).toBe("loading");
+    const missingModel = { llm: component(false, { failed: true }), stt: component(true) };
+    expect(engineState({ ready: false, components: missingModel })).toBe("failed");
+    // Home Assistant down (optional) does not make the engines fail.
+    const homeDown = { llm: component(false), home_assistant: component(false, { failed: true, required: false }) };
+    expect(engineState({ ready: false, components: homeDown })).toBe("loading");
   });
 });

@@ -1,5 +1,5 @@
 // The status area: the Home Assistant connection (an optional component) next to the engines.
-import type { HomeStatus } from "./api";
+import type { HomeStatus, ReadyInfo } from "./api";
 import type { Messages } from "./i18n";
 
 /** ok: working; pending: on its way; error: configured but not working; off: not set up (not an error). */
@@ -28,4 +28,16 @@ export function homeSummary(home: HomeStatus | null | undefined, t: Messages): H
     default:
       return { tone: "error", text: `${t.home}${t.colon}${state}`, detail: home.detail };
   }
+}
+
+export type EngineState = "ready" | "loading" | "failed" | "down";
+
+/** The engines' state: undefined before the first answer, null when the server could not be asked. A required
+ * component that failed (model missing, LLM server unreachable) is a failure, not a load that never ends. */
+export function engineState(ready: ReadyInfo | null | undefined): EngineState {
+  if (ready === undefined) return "loading";
+  if (ready === null) return "down";
+  if (ready.ready) return "ready";
+  const failed = Object.values(ready.components).some((c) => c.required !== false && c.failed === true);
+  return failed ? "failed" : "loading";
 }

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from jarvis.api.deps import ServicesDep
 from jarvis.api.schemas import HomeEntities, HomeEntityOut
+from jarvis.services import Services
 
 router = APIRouter(prefix="/api/home", tags=["home"])
 
@@ -40,6 +41,10 @@ class HomeStatus(BaseModel):
 
 @router.get("/status", response_model=HomeStatus, summary="Home Assistant connection and entity count")
 async def status(services: ServicesDep) -> HomeStatus:
+    return home_status(services)
+
+
+def home_status(services: Services) -> HomeStatus:
     home = services.home
     client = home.client
     if client is None:
