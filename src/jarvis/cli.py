@@ -75,6 +75,8 @@ def serve(
         log_config=None,
         timeout_graceful_shutdown=5,
         ws_max_size=settings.server.max_body_bytes,
+        proxy_headers=bool(server.trusted_proxies),
+        forwarded_allow_ips=server.trusted_proxies or None,
     )
 
 

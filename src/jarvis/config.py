@@ -34,6 +34,9 @@ class ServerSettings(BaseModel):
     # Audio uploads (/api/voice/*, /v1/audio/*) may be larger than other requests.
     max_audio_bytes: int = Field(25_000_000, ge=1024)
     request_timeout_seconds: float = Field(120.0, gt=0)
+    # Reverse proxies whose X-Forwarded-Proto/-For headers are believed (uvicorn's forwarded_allow_ips): IPs or
+    # networks, "*" for any. Empty: the headers are ignored.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
     @property
     def is_loopback(self) -> bool:
@@ -52,6 +55,9 @@ class AuthSettings(BaseModel):
     # Web app: the one-time sign-in link printed by `jarvis serve`, and the browser session it opens.
     signin_link_minutes: float = Field(60.0, gt=0)
     session_days: float = Field(30.0, gt=0)
+    # The session cookie's Secure flag. auto: when the browser came over https (TLS at a trusted proxy, see
+    # server.trusted_proxies); always: on every response (TLS terminated by a proxy that is not trusted).
+    cookie_secure: Literal["auto", "always"] = "auto"
 
 
 class LlmSettings(BaseModel):

@@ -4,15 +4,22 @@ to test-artifacts/web/."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import wave
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from jarvis.audio.formats import SAMPLE_RATE, decode_audio, encode_wav
+from jarvis.tts.base import Speech
+from jarvis.tts.piper import PiperSynthesizer
 from tests.french import looks_french
+from tests.integration.test_tts_piper_real import VOICE as PIPER_VOICE
 from tests.servers import ARTIFACTS, ROOT, JarvisServer
 from tests.speech import clip, wer
 from tests.web import signin_link
@@ -40,9 +47,38 @@ def microphone_file(directory: Path, tail_silence: float) -> tuple[Path, float]:
     return target, LEAD_SILENCE + SPOKEN.duration_seconds + tail_silence
 
 
+def wake_microphone_file(directory: Path) -> Path:
+    """« Hey Jarvis » (said by Piper's English voice), a pause, then the French question and a long silence."""
+    if not PIPER_VOICE.is_file():
+        pytest.skip("Piper voice not prepared: run `jarvis setup`")
+
+    async def synthesize() -> Speech:
+        piper = PiperSynthesizer(PIPER_VOICE, threads=2)
+        try:
+            return await piper.synthesize("Hey Jarvis!")
+        finally:
+            await piper.close()
+
+    # Playwright's sync API holds this thread's event loop: synthesize on another thread.
+    with ThreadPoolExecutor(1) as pool:
+        said = pool.submit(asyncio.run, synthesize()).result()
+    hey = decode_audio(encode_wav(said.samples, said.sample_rate), max_seconds=30)
+    question = decode_audio(SPOKEN.path.read_bytes(), max_seconds=30)
+
+    def quiet(seconds: float) -> np.ndarray:
+        return np.zeros(int(SAMPLE_RATE * seconds), dtype=np.int16)
+
+    target = directory / "microphone-wake.wav"
+    # The pause after the wake word leaves the « heard » indicator on screen long enough to be seen.
+    audio = np.concatenate([quiet(1.0), hey, quiet(3.0), question, quiet(60.0)])
+    target.write_bytes(encode_wav(audio, SAMPLE_RATE))
+    return target
+
+
 @pytest.fixture(scope="module")
-def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[float], tuple[Browser, float]]]:
-    """Starts chromium with the recording (followed by `tail_silence` seconds of silence) as its microphone."""
+def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., tuple[Browser, float]]]:
+    """Starts chromium with the recording (followed by `tail_silence` seconds of silence) as its microphone, or with
+    the given WAV file."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Debian's chromium is missing: scripts/install.sh installs it (apt-get install chromium)"
     assert WEB_BUILD.exists(), "the web app is not built: run `make build`"
@@ -51,8 +87,8 @@ def launch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[float
     with sync_playwright() as playwright:
         browsers: list[Browser] = []
 
-        def start(tail_silence: float) -> tuple[Browser, float]:
-            wav, seconds = microphone_file(directory, tail_silence)
+        def start(tail_silence: float, recording: Path | None = None) -> tuple[Browser, float]:
+            wav, seconds = microphone_file(directory, tail_silence) if recording is None else (recording, 0.0)
             browser = playwright.chromium.launch(
                 executable_path=chromium,
                 headless=True,
@@ -84,7 +120,7 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
-def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
+def test_web_app_end_to_end(server: JarvisServer, launch: Callable[..., tuple[Browser, float]]) -> None:
     browser, hold_seconds = launch(TAIL_SILENCE)
     problems: list[str] = []
     context, page = signed_in_page(server, browser, problems)
@@ -105,6 +141,10 @@ def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tupl
     cookie = next(c for c in context.cookies() if c["name"] == "jarvis_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     expect(page.locator(".status-ready")).to_be_visible(timeout=30_000)
+    # Home Assistant is optional: this server has none, and the status area says so (not as an error).
+    home = page.locator(".home-status")
+    expect(home).to_have_attribute("data-state", "not-configured", timeout=10_000)
+    expect(home.locator("summary")).to_have_attribute("aria-label", "Maison : non configurée")
     shot(page, "02-signed-in")
 
     # 3. A typed French question: the answer streams in, then completes with its timings.
@@ -180,9 +220,20 @@ def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tupl
     expect(page.get_by_role("button", name="Nouvelle conversation")).not_to_be_visible()
     page.set_viewport_size({"width": 1280, "height": 800})
 
-    # 8. Sign out: back to the sign-in page; the old session gets no data.
+    # 8. Sign out: back to the sign-in page; the old session gets no data. Another tab of the same session is signed
+    # out too: the server closes its WebSocket and the tab says why.
+    other_tab = context.new_page()
+    other_tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    other_tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    other_tab.goto(server.url)
+    expect(other_tab.get_by_role("button", name="Nouvelle conversation")).to_be_visible()
+    expect(other_tab.get_by_text("Connexion au serveur…")).to_be_hidden(timeout=10_000)  # its WebSocket is open
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    expect(other_tab.get_by_role("heading", name="Connexion")).to_be_visible(timeout=10_000)
+    expect(other_tab.get_by_role("alert")).to_contain_text("Vous avez été déconnecté")
+    other_tab.screenshot(path=str(SHOTS / "10b-other-tab-signed-out.png"))
+    other_tab.close()
     assert api.get(f"{server.url}/api/conversations").status == 401
     page.reload()
     expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
@@ -193,7 +244,7 @@ def test_web_app_end_to_end(server: JarvisServer, launch: Callable[[float], tupl
     context.close()
 
 
-def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]]) -> None:
+def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[..., tuple[Browser, float]]) -> None:
     """Hands-free: speaking over Jarvis stops its voice at once (barge-in, found by the server's VAD in the
     microphone stream); the utterance then runs as a turn and its reply is spoken back."""
     browser, _ = launch(45.0)  # long silence after the words: one utterance, then quiet while Jarvis answers
@@ -201,7 +252,14 @@ def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[[f
     context, page = signed_in_page(server, browser, problems)
     page.goto(signin_link(server))
     page.get_by_role("button", name="Réglages").click()
+    # The wake word is offered (this server has its model), for hands-free listening only.
+    wake = page.get_by_label("Attendre « Hey Jarvis » avant d'écouter")
+    expect(wake).to_be_disabled(timeout=10_000)
+    expect(page.locator("#wake-hint")).to_have_text("Seulement en mode mains libres.")
     page.get_by_role("radio", name="Mains libres").check()
+    expect(wake).to_be_enabled()
+    expect(wake).not_to_be_checked()
+    wake.check()
     page.get_by_label("Lire aussi à voix haute les réponses écrites").check()
     shot(page, "11-settings")
     # English is one setting away, and the choices are kept in the browser.
@@ -210,6 +268,9 @@ def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[[f
     page.reload()
     page.get_by_role("button", name="Settings").click()
     expect(page.get_by_role("radio", name="Hands-free")).to_be_checked()
+    english_wake = page.get_by_label("Wait for “Hey Jarvis” before listening")
+    expect(english_wake).to_be_checked()  # kept like the other settings
+    english_wake.uncheck()  # this test is about plain hands-free listening
     page.get_by_label("Language").select_option("fr")
     page.get_by_role("button", name="Fermer").click()
 
@@ -237,7 +298,7 @@ def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[[f
     context.close()
 
 
-def test_memory_page(server: JarvisServer, launch: Callable[[float], tuple[Browser, float]], tmp_path: Path) -> None:
+def test_memory_page(server: JarvisServer, launch: Callable[..., tuple[Browser, float]], tmp_path: Path) -> None:
     """The memory page: the household profile, and memories added, searched, edited, exported, imported and
     forgotten through the real API (cookie session, CSRF header), by mouse and by keyboard, on desktop and phone."""
     browser, _ = launch(TAIL_SILENCE)
@@ -373,5 +434,40 @@ def test_memory_page(server: JarvisServer, launch: Callable[[float], tuple[Brows
     expect(page.get_by_label("Écrivez à Jarvis", exact=False)).to_be_visible()
     page.go_back()
     expect(page.get_by_role("heading", name="Ce que Jarvis sait de vous")).to_be_visible()
+    assert problems == [], problems
+    context.close()
+
+
+def test_wake_word_hands_free(
+    server: JarvisServer, launch: Callable[..., tuple[Browser, float]], tmp_path: Path
+) -> None:
+    """Hands-free behind the wake word: the page waits for « Hey Jarvis », shows that it heard it, listens to the
+    question (transcript), then waits for the wake word again."""
+    browser, _ = launch(0.0, wake_microphone_file(tmp_path))
+    problems: list[str] = []
+    context, page = signed_in_page(server, browser, problems)
+    page.goto(signin_link(server))
+    page.get_by_role("button", name="Réglages").click()
+    page.get_by_role("radio", name="Mains libres").check()
+    page.get_by_label("Attendre « Hey Jarvis » avant d'écouter").check()
+    expect(page.locator("#wake-hint")).to_contain_text("Jarvis n'écoute qu'après « Hey Jarvis »")
+    page.get_by_role("button", name="Fermer").click()
+
+    waiting = page.get_by_text("Dites « Hey Jarvis » pour parler…")
+    page.get_by_role("button", name="Écoute mains libres").click()
+    expect(waiting).to_be_visible()
+    shot(page, "19-wake-waiting")
+    heard_wake = page.get_by_text("« Hey Jarvis » entendu : je vous écoute…")
+    expect(heard_wake).to_be_visible(timeout=30_000)
+    shot(page, "20-wake-heard")
+    heard = page.locator("article.user").filter(has=page.locator(".badge")).first.locator(".plain")
+    expect(heard).to_be_visible(timeout=60_000)
+    assert wer(SPOKEN.transcript, heard.inner_text()) <= 0.5, heard.inner_text()
+    expect(waiting).to_be_visible(timeout=10_000)  # one utterance, then the wake word again
+    reply = page.locator("article.assistant").first
+    expect(reply).to_have_attribute("data-status", "complete", timeout=120_000)
+    shot(page, "21-wake-turn")
+    page.get_by_role("button", name="Arrêter l'écoute").click()
+    expect(waiting).to_be_hidden()
     assert problems == [], problems
     context.close()

@@ -55,6 +55,7 @@ def test_ready_reports_the_missing_model(modelless_server: JarvisServer) -> None
     assert body["ready"] is False
     assert llm["ready"] is False
     assert "jarvis setup" in llm["detail"], llm
+    assert llm["failed"] is True  # failed, not still loading
     assert body["components"]["database"]["ready"] is True
     assert httpx.get(f"{modelless_server.url}/health").json() == {"status": "ok"}
 

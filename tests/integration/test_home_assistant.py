@@ -56,6 +56,10 @@ def test_entities_endpoint_and_ready(home_server: JarvisServer) -> None:
     ready = httpx.get(f"{home_server.url}/ready", timeout=10).json()
     assert ready["components"]["home_assistant"]["ready"] is True
     assert ready["components"]["home_assistant"]["required"] is False
+    # The web app's status area: connected, with the number of entities Jarvis can name.
+    status = httpx.get(f"{home_server.url}/api/home/status", headers=home_server.headers, timeout=10).json()
+    assert status["configured"] is True and status["status"] == "connected" and status["detail"] == ""
+    assert status["version"] and status["entities"] == len(body["entities"])
 
 
 def test_turn_on_is_confirmed_only_once_home_assistant_reports_it(
@@ -233,6 +237,9 @@ def test_home_assistant_stopped_mid_session_then_back(home_server: JarvisServer,
         assert httpx.get(f"{home_server.url}/health", timeout=5).status_code == 200
         ready = httpx.get(f"{home_server.url}/ready", timeout=5).json()
         assert ready["components"]["home_assistant"]["ready"] is False
+        status = httpx.get(f"{home_server.url}/api/home/status", headers=home_server.headers, timeout=5).json()
+        assert status["status"] in ("connecting", "unreachable"), status
+        assert status["version"] is None
     finally:
         home_assistant.start()
     # Jarvis reconnects by itself and acts again.

@@ -50,6 +50,11 @@ export function App() {
                 {t.sessionExpired}
               </p>
             )}
+            {gate.reason === "signed-out" && (
+              <p className="error-text" role="alert">
+                {t.signedOutElsewhere}
+              </p>
+            )}
             {gate.reason === "unreachable" && (
               <p className="error-text" role="alert">
                 {t.statusDown}

@@ -2,16 +2,19 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type Key
 import {
   ApiError,
   deleteConversation,
-  fetchReady,
+  fetchStatus,
   fetchVoices,
+  fetchWakeWord,
   listConversations,
   loadConversation,
   renameConversation,
   signOut,
   type ConversationSummary,
+  type HomeStatus,
   type ReadyInfo,
   type SessionInfo,
   type VoicesInfo,
+  type WakeWordInfo,
 } from "./api";
 import { Microphone } from "./audio/capture";
 import { TARGET_RATE } from "./audio/pcm";
@@ -21,10 +24,11 @@ import { MemoryPage } from "./components/MemoryPage";
 import { MessageView } from "./components/MessageView";
 import { SettingsDialog } from "./components/SettingsDialog";
 import { Sidebar } from "./components/Sidebar";
+import { HomeBadge } from "./components/HomeBadge";
 import { StatusBadge } from "./components/StatusBadge";
 import { useI18n } from "./i18n";
 import { chatReducer, emptyChat, retryText } from "./protocol";
-import type { Settings } from "./settings";
+import { wakeWordRequested, type Settings } from "./settings";
 import { JarvisSocket, type SocketState } from "./socket";
 
 interface Props {
@@ -46,6 +50,8 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   const [socketState, setSocketState] = useState<SocketState>("connecting");
   const [ready, setReady] = useState<ReadyInfo | null | undefined>(undefined);
   const [voices, setVoices] = useState<VoicesInfo | null>(null);
+  const [home, setHome] = useState<HomeStatus | null | undefined>(undefined);
+  const [wake, setWake] = useState<WakeWordInfo | null | undefined>(undefined);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [micError, setMicError] = useState<string | null>(null);
@@ -74,6 +80,8 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   chatRef.current = chat;
   const settingsRef = useRef(settings);
   settingsRef.current = settings;
+  const wakeRef = useRef(wake);
+  wakeRef.current = wake;
   const messagesEnd = useRef<HTMLDivElement>(null);
 
   const unauthorized = useCallback(
@@ -95,6 +103,9 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
     }
   }, [unauthorized]);
 
+  /** Whether the hands-free session waits for the wake word (the setting, if the server has it). */
+  const wakeOn = useCallback(() => wakeWordRequested(settingsRef.current, wakeRef.current), []);
+
   const audioStart = useCallback((mode: "vad" | "push-to-talk") => {
     const s = settingsRef.current;
     return (
@@ -108,15 +119,17 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
         speak: true,
         voice: s.voice ?? undefined,
         speed: s.speed,
+        ...(mode === "vad" ? { wake_word: wakeOn() } : {}),
       }) ?? false
     );
-  }, []);
+  }, [wakeOn]);
 
   // The WebSocket session, for as long as the page is signed in.
   useEffect(() => {
     const socket = new JarvisSocket({
       onEvent: (event) => {
-        if (event.type === "vad-start") player.stop(); // barge-in: the user speaks over Jarvis
+        // Barge-in: the user speaks over Jarvis (or says the wake word: the server cancels the reply).
+        if (event.type === "vad-start" || event.type === "wake-word") player.stop();
         if (event.type === "tts-start") {
           player.begin(event);
           audioRun.current = event.run_id;
@@ -136,6 +149,14 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
       },
       onState: (state) => {
         setSocketState(state);
+        if (state === "signed-out") {
+          // The server closed the session (signed out in another tab): stop listening, back to the sign-in page.
+          handsFree.current = false;
+          sending.current = false;
+          player.stop();
+          onSignedOut("signed-out");
+          return;
+        }
         if (state === "open" && handsFree.current) audioStart("vad");
         if (state === "closed") {
           if (chatRef.current.runId) dispatch({ kind: "disconnected", message: t.disconnected });
@@ -160,7 +181,22 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
     fetchVoices()
       .then(setVoices)
       .catch((error: unknown) => unauthorized(error));
-    const poll = () => void fetchReady().then(setReady);
+    fetchWakeWord()
+      .then(setWake)
+      .catch((error: unknown) => unauthorized(error) || setWake(null));
+    // Polled: cheap for the server (nothing is computed, Home Assistant is not called) and it keeps working while
+    // the WebSocket reconnects; engine and Home Assistant states change seldom, 5 s is soon enough to see it.
+    const poll = () =>
+      void fetchStatus()
+        .then((status) => {
+          setReady(status);
+          setHome(status.home);
+        })
+        .catch((error: unknown) => {
+          if (unauthorized(error)) return;
+          setReady(null);
+          setHome(null);
+        });
     poll();
     const timer = window.setInterval(poll, 5000);
     return () => window.clearInterval(timer);
@@ -306,13 +342,28 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
     audioStart("vad");
     sending.current = true;
     setMicActive(true);
-    dispatch({ kind: "listening", listening: "ready" });
-  }, [audioStart, closeMic, openMic, player]);
+    dispatch({ kind: "listening", listening: wakeOn() ? "wake" : "ready" });
+  }, [audioStart, closeMic, openMic, player, wakeOn]);
 
   // Leaving hands-free mode in the settings turns the microphone off.
   useEffect(() => {
     if (settings.listening !== "hands-free" && handsFree.current) void toggleHandsFree();
   }, [settings.listening, toggleHandsFree]);
+
+  // The wake word turned on or off while listening: the server starts the stream again with the new choice.
+  const wakeWanted = wakeWordRequested(settings, wake);
+  useEffect(() => {
+    if (!handsFree.current) return;
+    audioStart("vad");
+    dispatch({ kind: "listening", listening: wakeWanted ? "wake" : "ready" });
+  }, [wakeWanted, audioStart]);
+
+  // Awake after « Hey Jarvis » but nobody spoke: the server goes back to waiting for it after listen_seconds.
+  useEffect(() => {
+    if (!(chat.wakeMode && chat.listening === "ready")) return;
+    const timer = window.setTimeout(() => dispatch({ kind: "wake-timeout" }), (wake?.listen_seconds ?? 8) * 1000);
+    return () => window.clearTimeout(timer);
+  }, [chat.wakeMode, chat.listening, wake?.listen_seconds]);
 
   const select = useCallback(
     async (id: string | null) => {
@@ -395,7 +446,11 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
   const lastAssistant = chat.messages.findLast((m) => m.role === "assistant")?.key;
   const running = chat.runId !== null;
   const listeningText =
-    chat.listening === "speech"
+    chat.listening === "wake"
+      ? t.wakeWaiting
+      : chat.listening === "ready" && chat.wakeMode
+        ? t.wakeHeard
+        : chat.listening === "speech"
       ? t.speechDetected
       : chat.listening === "recognizing"
         ? t.recognizing
@@ -420,6 +475,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
           <img src="/favicon.svg" alt="" width={24} height={24} /> {t.appName}
         </h1>
         <StatusBadge ready={ready} />
+        <HomeBadge home={home} />
         <span className="spacer" />
         <button
           type="button"
@@ -511,7 +567,10 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
               </p>
             )}
             {listeningText && (
-              <p className="listening" role="status">
+              <p
+                className={`listening ${chat.listening === "wake" ? "wake" : ""} ${chat.wakeMode && chat.listening !== "wake" ? "awake" : ""}`}
+                role="status"
+              >
                 <span className="level" style={{ transform: `scaleX(${Math.min(1, level * 8)})` }} aria-hidden="true" />
                 {listeningText}
               </p>
@@ -588,6 +647,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
         settings={settings}
         voices={voices?.voices ?? []}
         defaultVoice={voices?.default ?? null}
+        wake={wake}
         onChange={onSettings}
         onClose={() => setSettingsOpen(false)}
       />

@@ -28,7 +28,25 @@ interface StoredMessage {
 
 export interface ReadyInfo {
   ready: boolean;
-  components: Record<string, { ready: boolean; detail: string }>;
+  components: Record<string, { ready: boolean; detail: string; required?: boolean; failed?: boolean }>;
+}
+
+/** The Home Assistant connection (optional component), as GET /api/status and /api/home/status give it. */
+export interface HomeStatus {
+  configured: boolean;
+  status: "not-configured" | "connecting" | "connected" | "unauthorized" | "unreachable";
+  detail: string;
+  version: string | null;
+  entities: number;
+}
+
+/** GET /api/voice/wake-word: whether hands-free listening can wait for « Hey Jarvis » on this server. */
+export interface WakeWordInfo {
+  available: boolean;
+  model: string;
+  enabled: boolean;
+  listen_seconds: number;
+  detail: string;
 }
 
 export interface VoicesInfo {
@@ -156,13 +174,17 @@ export function deleteConversation(id: string): Promise<void> {
   return request("DELETE", `/api/conversations/${encodeURIComponent(id)}`);
 }
 
-export async function fetchReady(): Promise<ReadyInfo | null> {
-  try {
-    const response = await fetch("/ready", { cache: "no-store" });
-    return (await response.json()) as ReadyInfo;
-  } catch {
-    return null;
-  }
+/** GET /api/status: the engines as /ready reports them, and Home Assistant (always 200, even while loading). */
+export interface StatusInfo extends ReadyInfo {
+  home: HomeStatus;
+}
+
+export function fetchStatus(): Promise<StatusInfo> {
+  return request("GET", "/api/status");
+}
+
+export function fetchWakeWord(): Promise<WakeWordInfo> {
+  return request("GET", "/api/voice/wake-word");
 }
 
 export function fetchVoices(): Promise<VoicesInfo> {

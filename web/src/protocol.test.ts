@@ -146,3 +146,66 @@ describe("retryText", () => {
     expect(retryText([], "x")).toBeNull();
   });
 });
+
+describe("chatReducer: hands-free behind the wake word", () => {
+  const waiting = chatReducer(emptyChat, { kind: "listening", listening: "wake" });
+  const listen = (state: ChatState) => state.listening;
+
+  it("waits for the wake word, listens after it, and waits again after the utterance", () => {
+    expect(waiting.wakeMode).toBe(true);
+    expect(parseEvent('{"type": "wake-word", "model": "hey_jarvis", "score": 0.93}')).toEqual({
+      type: "wake-word",
+      model: "hey_jarvis",
+      score: 0.93,
+    });
+    const awake = run(waiting, { type: "wake-word", model: "hey_jarvis", score: 0.93 });
+    expect(listen(awake)).toBe("ready");
+    const speaking = run(awake, { type: "vad-start" });
+    expect(listen(speaking)).toBe("speech");
+    const heard = run(
+      speaking,
+      { type: "vad-end", seconds: 1.4 },
+      { type: "run-start", run_id: "r1", conversation_id: "c1", user_message_id: null },
+    );
+    expect(listen(heard)).toBe("recognizing");
+    const done = run(heard, {
+      type: "stt-end",
+      run_id: "r1",
+      text: "quel temps fait-il",
+      language: "fr",
+      user_message_id: "u1",
+    });
+    expect(listen(done)).toBe("wake");
+    expect(done.messages[0].content).toBe("quel temps fait-il");
+    // Nothing understood: back to the wake word as well.
+    expect(listen(run(heard, { type: "stt-no-speech", run_id: "r1" }))).toBe("wake");
+  });
+
+  it("goes back to waiting when nobody speaks after the wake word, and not otherwise", () => {
+    const awake = run(waiting, { type: "wake-word", model: "hey_jarvis", score: 0.8 });
+    expect(chatReducer(awake, { kind: "wake-timeout" }).listening).toBe("wake");
+    const speaking = run(awake, { type: "vad-start" });
+    expect(chatReducer(speaking, { kind: "wake-timeout" })).toBe(speaking);
+    // Plain hands-free (no wake word): a timeout changes nothing, an utterance leads back to listening.
+    const plain = chatReducer(emptyChat, { kind: "listening", listening: "ready" });
+    expect(plain.wakeMode).toBe(false);
+    expect(chatReducer(plain, { kind: "wake-timeout" })).toBe(plain);
+    const after = run(
+      plain,
+      { type: "vad-start" },
+      { type: "vad-end", seconds: 1 },
+      { type: "run-start", run_id: "r2", conversation_id: "c1", user_message_id: null },
+      { type: "stt-end", run_id: "r2", text: "bonjour", language: "fr", user_message_id: "u2" },
+    );
+    expect(after.listening).toBe("ready");
+  });
+
+  it("ignores a late wake word once listening is off, and keeps the mode across conversations", () => {
+    const off = chatReducer(waiting, { kind: "listening", listening: "off" });
+    expect(off.wakeMode).toBe(false);
+    expect(run(off, { type: "wake-word", model: "hey_jarvis", score: 0.9 }).listening).toBe("off");
+    const switched = chatReducer(waiting, { kind: "load", conversationId: "c9", messages: [] });
+    expect(switched.wakeMode).toBe(true);
+    expect(switched.listening).toBe("wake");
+  });
+});

@@ -14,6 +14,7 @@ export interface Timings {
 }
 
 export type ServerEvent =
+  | { type: "wake-word"; model: string; score: number }
   | { type: "vad-start" }
   | { type: "vad-end"; seconds: number }
   | { type: "run-start"; run_id: string; conversation_id: string; user_message_id: string | null }
@@ -33,6 +34,7 @@ export type ServerEvent =
     };
 
 const KNOWN = new Set([
+  "wake-word",
   "vad-start",
   "vad-end",
   "run-start",
@@ -73,13 +75,16 @@ export interface ChatMessage {
   audioSeconds?: number;
 }
 
-export type Listening = "off" | "ready" | "speech" | "recognizing";
+/** off; wake: waiting for « Hey Jarvis »; ready: listening for speech; speech: heard; recognizing: transcribing. */
+export type Listening = "off" | "wake" | "ready" | "speech" | "recognizing";
 
 export interface ChatState {
   conversationId: string | null;
   messages: ChatMessage[];
   runId: string | null;
   listening: Listening;
+  /** Hands-free behind the wake word: after each utterance (or a quiet spell), back to waiting for it. */
+  wakeMode: boolean;
   /** An error outside any turn (bad frame, busy, …): shown in a banner until dismissed. */
   notice: { code: string; message: string } | null;
 }
@@ -89,6 +94,7 @@ export const emptyChat: ChatState = {
   messages: [],
   runId: null,
   listening: "off",
+  wakeMode: false,
   notice: null,
 };
 
@@ -97,6 +103,7 @@ export type ChatAction =
   | { kind: "send"; text: string; now: string; key: string }
   | { kind: "load"; conversationId: string | null; messages: ChatMessage[] }
   | { kind: "listening"; listening: Listening }
+  | { kind: "wake-timeout" }
   | { kind: "audio"; runId: string; seconds: number }
   | { kind: "dismiss" }
   | { kind: "disconnected"; message: string };
@@ -117,9 +124,12 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ],
       };
     case "load":
-      return { ...emptyChat, listening: state.listening, conversationId: action.conversationId, messages: action.messages };
+      return { ...emptyChat, listening: state.listening, wakeMode: state.wakeMode, conversationId: action.conversationId, messages: action.messages };
     case "listening":
-      return { ...state, listening: action.listening };
+      return { ...state, listening: action.listening, wakeMode: action.listening === "wake" };
+    case "wake-timeout":
+      // Awake but nobody spoke within the server's listen time: it waits for the wake word again.
+      return state.wakeMode && state.listening === "ready" ? { ...state, listening: "wake" } : state;
     case "audio":
       return { ...state, messages: updateRun(state, action.runId, (m) => ({ ...m, audioSeconds: action.seconds })) };
     case "dismiss":
@@ -136,8 +146,16 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   }
 }
 
+/** Where listening goes once an utterance is over: back to the wake word, or on listening. */
+function afterUtterance(state: ChatState): Listening {
+  if (state.listening === "off") return "off";
+  return state.wakeMode ? "wake" : "ready";
+}
+
 function applyEvent(state: ChatState, event: ServerEvent, now: string): ChatState {
   switch (event.type) {
+    case "wake-word":
+      return state.listening === "off" ? state : { ...state, listening: "ready" };
     case "vad-start":
       return { ...state, listening: "speech" };
     case "vad-end":
@@ -174,7 +192,7 @@ function applyEvent(state: ChatState, event: ServerEvent, now: string): ChatStat
     case "stt-end":
       return {
         ...state,
-        listening: state.listening === "off" ? "off" : "ready",
+        listening: afterUtterance(state),
         messages: state.messages.map((m) =>
           m.role === "user" && m.runId === event.run_id
             ? { ...m, content: event.text, id: event.user_message_id, status: "complete" }
@@ -184,7 +202,7 @@ function applyEvent(state: ChatState, event: ServerEvent, now: string): ChatStat
     case "stt-no-speech":
       return {
         ...state,
-        listening: state.listening === "off" ? "off" : "ready",
+        listening: afterUtterance(state),
         messages: state.messages.filter((m) => !(m.role === "user" && m.runId === event.run_id)),
       };
     case "tts-start":

@@ -9,6 +9,9 @@ export interface Settings {
   speed: number; // 0.5–2.0
   listening: ListeningMode;
   speakTyped: boolean; // also speak replies to typed messages
+  // Hands-free: wait for « Hey Jarvis » before listening (when the server has the wake word); null: the server's
+  // default (setting wake_word.enabled) until the user chooses.
+  wakeWord: boolean | null;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -17,6 +20,7 @@ export const DEFAULT_SETTINGS: Settings = {
   speed: 1,
   listening: "push-to-talk",
   speakTyped: false,
+  wakeWord: null,
 };
 
 const KEY = "jarvis.settings";
@@ -37,6 +41,7 @@ export function parseSettings(raw: string | null): Settings {
     speed,
     listening: value.listening === "hands-free" ? "hands-free" : "push-to-talk",
     speakTyped: value.speakTyped === true,
+    wakeWord: typeof value.wakeWord === "boolean" ? value.wakeWord : null,
   };
 }
 
@@ -54,4 +59,20 @@ export function saveSettings(settings: Settings, storage: Pick<Storage, "setItem
   } catch {
     // private mode or full storage: the settings last for this page only
   }
+}
+
+/** The server's wake word, as GET /api/voice/wake-word describes it (the parts the choice depends on). */
+export interface WakeWordServer {
+  available: boolean;
+  enabled: boolean;
+}
+
+/** Whether the wake word is chosen: the user's choice, else the server's default. */
+export function wakeWordChosen(settings: Settings, server: WakeWordServer | null | undefined): boolean {
+  return server?.available === true && (settings.wakeWord ?? server.enabled);
+}
+
+/** The `wake_word` of a hands-free audio-start: chosen, and only when the server can honour it. */
+export function wakeWordRequested(settings: Settings, server: WakeWordServer | null | undefined): boolean {
+  return settings.listening === "hands-free" && wakeWordChosen(settings, server);
 }

@@ -1,7 +1,16 @@
 // The /ws session: JSON events and binary reply audio in, chat/audio frames out; reconnects on its own.
 import { parseEvent, type ServerEvent } from "./protocol";
 
-export type SocketState = "connecting" | "open" | "closed";
+/** closed: lost, a reconnection is planned; signed-out: the server ended the session (no reconnection). */
+export type SocketState = "connecting" | "open" | "closed" | "signed-out";
+
+/** The close code the server sends to every WebSocket of a browser session that signs out (docs/protocol.md). */
+export const CLOSE_SIGNED_OUT = 4401;
+
+/** Wait before reconnection attempt `retry` (0, 1, …): 0.5 s doubling up to 10 s. */
+export function reconnectDelay(retry: number): number {
+  return Math.min(10_000, 500 * 2 ** retry);
+}
 
 export interface SocketHandlers {
   onEvent: (event: ServerEvent) => void;
@@ -36,14 +45,17 @@ export class JarvisSocket {
         this.handlers.onAudio(message.data);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (event: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      this.handlers.onState("closed");
-      if (!this.stopped) {
-        const delay = Math.min(10_000, 500 * 2 ** this.retry++);
-        this.timer = window.setTimeout(() => this.connect(), delay);
+      if (event.code === CLOSE_SIGNED_OUT) {
+        // Signed out (in another tab, or elsewhere): reconnecting would only be refused.
+        this.stopped = true;
+        this.handlers.onState("signed-out");
+        return;
       }
+      this.handlers.onState("closed");
+      if (!this.stopped) this.timer = window.setTimeout(() => this.connect(), reconnectDelay(this.retry++));
     };
   }
 

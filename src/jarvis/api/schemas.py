@@ -70,6 +70,8 @@ class ComponentStatus(BaseModel):
     required: bool = True
     # Working, but not as configured (e.g. the voice fell back to espeak-ng).
     degraded: bool = False
+    # Not ready because it failed (model missing, server unreachable), not because it is still loading.
+    failed: bool = False
 
 
 class HomeEntityOut(BaseModel):

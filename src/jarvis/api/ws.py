@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -26,6 +27,9 @@ from jarvis.stt.base import Transcript
 router = APIRouter()
 log = structlog.get_logger(__name__)
 
+# Close code sent to the WebSockets of a browser session when it signs out (from any tab): do not reconnect.
+CLOSE_SIGNED_OUT = 4401
+
 
 class Session:
     def __init__(self, websocket: WebSocket, services: Services) -> None:
@@ -40,6 +44,9 @@ class Session:
         # A session that asked for spoken replies also hears announcements (a timer that rings).
         self.speaks = False
         self.voice: str | None = None
+        # The browser session (cookie) that opened this WebSocket; None for API tokens and with auth off.
+        web_session = websocket.scope.get("state", {}).get("web_session")
+        self.web_session_id: str | None = getattr(web_session, "id", None)
 
     @property
     def running(self) -> bool:
@@ -233,6 +240,15 @@ class Session:
         if voice is not None:
             self.speaks, self.voice = True, heard.voice
         self.run = pipeline.start(prepared, self.send, voice)
+
+    async def end(self, code: int, reason: str) -> None:
+        """Close the WebSocket from the server (the session signed out); the receive loop then ends the run."""
+        async with self._send_lock:
+            if self.closed:
+                return
+            self.closed = True
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await self.websocket.close(code=code, reason=reason)
 
     def close(self) -> None:
         self.drop_early()

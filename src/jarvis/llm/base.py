@@ -49,6 +49,7 @@ class ChatChunk:
 class EngineHealth:
     ready: bool
     detail: str
+    failed: bool = False  # not ready because loading or connecting failed (not because it is still loading)
 
 
 class ChatEngine(Protocol):

@@ -157,7 +157,7 @@ class LlamaCppEngine:
     async def health(self) -> EngineHealth:
         if self._llm is not None:
             return EngineHealth(True, f"{self.model_id} chargé")
-        return EngineHealth(False, self._error or "chargement en cours")
+        return EngineHealth(False, self._error or "chargement en cours", failed=self._error is not None)
 
     def render_prompt(self, messages: list[ChatMessage], tools: list[ToolSpec] | None) -> str:
         if self._template is None:

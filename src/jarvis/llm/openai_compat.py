@@ -63,7 +63,7 @@ class OpenAICompatEngine:
         try:
             model = await self._first_model(HEALTH_TIMEOUT_SECONDS)
         except (openai.APIError, LlmUnavailableError) as exc:
-            return EngineHealth(False, f"{self.base_url} injoignable : {exc}")
+            return EngineHealth(False, f"{self.base_url} injoignable : {exc}", failed=True)
         if self._model is None:
             self._model = model
         return EngineHealth(True, f"{self.model_id} sur {self.base_url}")

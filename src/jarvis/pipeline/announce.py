@@ -31,6 +31,11 @@ class SessionHub:
         self._targets.discard(target)
 
     @property
+    def targets(self) -> list[AnnouncementTarget]:
+        """The open sessions (a copy: sessions come and go while the caller looks through them)."""
+        return list(self._targets)
+
+    @property
     def count(self) -> int:
         return len(self._targets)
 

@@ -8,6 +8,7 @@ const PATHS = {
   close: "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z",
   memory:
     "M6 2h11a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm0 2v16h11V4zm2 3h7v2H8zm0 4h7v2H8zm0 4h5v2H8z",
+  home: "M12 3 2 12h3v9h6v-6h2v6h6v-9h3z",
   logout: "M14 2H5a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h9v-2H5V4h9zm2 5v3H9v4h7v3l5-5z",
 } as const;
 

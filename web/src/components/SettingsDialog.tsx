@@ -1,17 +1,20 @@
 import { useEffect, useRef } from "react";
+import type { WakeWordInfo } from "../api";
 import { useI18n } from "../i18n";
-import type { Settings } from "../settings";
+import { wakeWordChosen, type Settings } from "../settings";
 
 interface Props {
   open: boolean;
   settings: Settings;
   voices: string[];
   defaultVoice: string | null;
+  /** The server's wake word: undefined while asked, null when the question failed. */
+  wake: WakeWordInfo | null | undefined;
   onChange: (settings: Settings) => void;
   onClose: () => void;
 }
 
-export function SettingsDialog({ open, settings, voices, defaultVoice, onChange, onClose }: Props) {
+export function SettingsDialog({ open, settings, voices, defaultVoice, wake, onChange, onClose }: Props) {
   const { t, language } = useI18n();
   const speed = settings.speed.toFixed(1);
   const ref = useRef<HTMLDialogElement>(null);
@@ -22,6 +25,16 @@ export function SettingsDialog({ open, settings, voices, defaultVoice, onChange,
     if (open && !dialog.open) dialog.showModal();
     if (!open && dialog.open) dialog.close();
   }, [open]);
+
+  const wakeAvailable = wake?.available === true;
+  const wakeHint =
+    wake === undefined
+      ? t.wakeChecking
+      : !wakeAvailable
+        ? `${t.wakeUnavailable}${wake?.detail ? ` : ${wake.detail}` : "."}`
+        : settings.listening !== "hands-free"
+          ? t.wakeHandsFreeOnly
+          : t.wakeHelp;
 
   const set = <K extends keyof Settings>(key: K, value: Settings[K]) => onChange({ ...settings, [key]: value });
 
@@ -81,6 +94,19 @@ export function SettingsDialog({ open, settings, voices, defaultVoice, onChange,
             />
             {t.handsFree}
           </label>
+          <label className="inline wake-option" data-available={wakeAvailable}>
+            <input
+              type="checkbox"
+              checked={wakeWordChosen(settings, wake)}
+              disabled={!wakeAvailable || settings.listening !== "hands-free"}
+              aria-describedby="wake-hint"
+              onChange={(e) => set("wakeWord", e.target.checked)}
+            />
+            {t.wakeWord}
+          </label>
+          <p id="wake-hint" className={`hint ${wake && !wakeAvailable ? "error-text" : "muted"}`}>
+            {wakeHint}
+          </p>
         </fieldset>
         <label className="inline">
           <input type="checkbox" checked={settings.speakTyped} onChange={(e) => set("speakTyped", e.target.checked)} />

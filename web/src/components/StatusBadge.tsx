@@ -1,23 +1,25 @@
 import type { ReadyInfo } from "../api";
 import { useI18n } from "../i18n";
+import { engineState } from "../status";
 
 export function StatusBadge({ ready }: { ready: ReadyInfo | null | undefined }) {
   const { t } = useI18n();
-  const state = ready === undefined ? "loading" : ready === null ? "down" : ready.ready ? "ready" : "loading";
-  const failed = ready?.components && Object.values(ready.components).some((c) => !c.ready);
-  const label = state === "ready" ? t.statusReady : state === "down" ? t.statusDown : t.statusLoading;
+  const state = engineState(ready);
+  const label = { ready: t.statusReady, loading: t.statusLoading, failed: t.statusFailed, down: t.statusDown }[state];
+  // Home Assistant (optional) has its own badge: HomeBadge.
+  const engines = Object.entries(ready?.components ?? {}).filter(([name]) => name !== "home_assistant");
   return (
     <details className={`status status-${state}`}>
       <summary aria-label={`${t.status} : ${label}`}>
         <span className="dot" aria-hidden="true" />
         <span className="status-label">{label}</span>
       </summary>
-      {ready?.components && (
+      {engines.length > 0 && (
         <ul className="status-list">
-          {Object.entries(ready.components).map(([name, component]) => (
-            <li key={name} className={component.ready ? "ok" : failed ? "ko" : undefined}>
-              <span aria-hidden="true">{component.ready ? "✓" : "…"}</span> {t.components[name] ?? name} —{" "}
-              <span className="muted">{component.detail}</span>
+          {engines.map(([name, component]) => (
+            <li key={name} className={component.ready ? "ok" : component.failed ? "ko" : undefined}>
+              <span aria-hidden="true">{component.ready ? "✓" : component.failed ? "✗" : "…"}</span>{" "}
+              {t.components[name] ?? name} — <span className="muted">{component.detail}</span>
             </li>
           ))}
         </ul>

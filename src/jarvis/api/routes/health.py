@@ -7,7 +7,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from jarvis.api.deps import ServicesDep
+from jarvis.api.routes.home import HomeStatus, home_status
 from jarvis.api.schemas import ComponentStatus, ReadyResponse
+from jarvis.services import Services
 from jarvis.tts.base import Synthesizer
 
 router = APIRouter(tags=["health"])
@@ -20,6 +22,23 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready", response_model=ReadyResponse, summary="Models loaded and database reachable")
 async def ready(services: ServicesDep) -> JSONResponse:
+    body = await readiness(services)
+    return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+
+
+class StatusOut(ReadyResponse):
+    home: HomeStatus
+
+
+@router.get("/api/status", response_model=StatusOut, summary="Readiness and Home Assistant, for the web app")
+async def status(services: ServicesDep) -> StatusOut:
+    """What /ready says, always with 200 (a page polling it while the models load logs no failed request), and the
+    Home Assistant connection with its entity count (so it needs a session or token)."""
+    body = await readiness(services)
+    return StatusOut(ready=body.ready, components=body.components, home=home_status(services))
+
+
+async def readiness(services: Services) -> ReadyResponse:
     engine = await services.engine.health()
     database = await services.db.ping()
     stt, tts = services.speech.stt, services.speech.tts
@@ -27,6 +46,7 @@ async def ready(services: ServicesDep) -> JSONResponse:
         "llm": ComponentStatus(
             ready=engine.ready and services.prompt_warmed,
             detail=engine.detail if services.prompt_warmed or not engine.ready else "préparation du prompt",
+            failed=engine.failed,
         ),
         "stt": ComponentStatus(ready=stt.ready, detail=f"{stt.name} {'prêt' if stt.ready else 'non chargé'}"),
         "tts": tts_status(tts),
@@ -36,8 +56,7 @@ async def ready(services: ServicesDep) -> JSONResponse:
     if home is not None:
         home_ready, home_detail = await home.ping()
         components["home_assistant"] = ComponentStatus(ready=home_ready, detail=home_detail, required=False)
-    body = ReadyResponse(ready=all(c.ready for c in components.values() if c.required), components=components)
-    return JSONResponse(body.model_dump(), status_code=200 if body.ready else 503)
+    return ReadyResponse(ready=all(c.ready for c in components.values() if c.required), components=components)
 
 
 def tts_status(tts: Synthesizer) -> ComponentStatus:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,9 @@ from jarvis.api.auth import SESSION_COOKIE, FailureLimiter, header, same_origin,
 from jarvis.api.deps import ServicesDep
 from jarvis.api.errors import error_response
 from jarvis.api.schemas import ErrorBody
+from jarvis.api.ws import CLOSE_SIGNED_OUT, Session
 from jarvis.i18n import t
+from jarvis.services import Services
 from jarvis.store.tables import WebSession
 from jarvis.store.web_sessions import WebSessionRepository
 
@@ -36,7 +39,20 @@ class SessionOut(BaseModel):
     expires_at: datetime | None = None
 
 
-def set_cookie(response: Response, request: Request, secret: str, max_age: int) -> None:
+async def close_websockets(services: Services, web_session_id: str) -> int:
+    """Close the WebSockets opened with this browser session; returns how many."""
+    sockets = [s for s in services.hub.targets if isinstance(s, Session) and s.web_session_id == web_session_id]
+    await asyncio.gather(*(s.end(CLOSE_SIGNED_OUT, "signed-out") for s in sockets))
+    return len(sockets)
+
+
+def secure_cookie(request: Request, services: Services) -> bool:
+    """`Secure` when the browser reached Jarvis over https: TLS seen by the server, or X-Forwarded-Proto: https from a
+    trusted proxy (server.trusted_proxies; uvicorn rewrites the scheme for those only); or always if configured."""
+    return services.settings.auth.cookie_secure == "always" or request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, services: Services, secret: str, max_age: int) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         secret,
@@ -44,7 +60,7 @@ def set_cookie(response: Response, request: Request, secret: str, max_age: int) 
         path="/",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookie(request, services),
     )
 
 
@@ -65,7 +81,7 @@ async def sign_in(body: SigninRequest, request: Request, response: Response, ser
     if opened is None:
         limiter.fail(client)
         return error_response("signin-invalid", t("signin-invalid"), 401)
-    set_cookie(response, request, opened.secret, int(ttl.total_seconds()))
+    set_cookie(response, request, services, opened.secret, int(ttl.total_seconds()))
     response.headers["Cache-Control"] = "no-store"
     return SessionOut(method="cookie", csrf_token=opened.session.csrf_token, expires_at=opened.session.expires_at)
 
@@ -83,16 +99,24 @@ async def current(request: Request, response: Response, services: ServicesDep) -
     if not services.settings.auth.enabled:
         return SessionOut(method="none")
     if session_cookie(request.scope) is not None:  # expired or signed out elsewhere: forget it
-        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        response.delete_cookie(
+            SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookie(request, services)
+        )
     return SessionOut(authenticated=False)
 
 
 @router.delete("", status_code=204, responses=ERRORS)
 async def sign_out(request: Request, services: ServicesDep) -> Response:
-    """Sign out: the session is deleted on the server and the cookie cleared."""
+    """Sign out: the session is deleted on the server, its WebSockets (every tab) are closed with code 4401, and the
+    cookie is cleared."""
     cookie = session_cookie(request.scope)
     if cookie is not None:
         await WebSessionRepository(services.db).close(cookie)
+    signed_out: WebSession | None = request.scope.get("state", {}).get("web_session")
+    if signed_out is not None:
+        await close_websockets(services, signed_out.id)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookie(request, services)
+    )
     return response

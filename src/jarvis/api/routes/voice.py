@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 from urllib.parse import quote
 
@@ -192,3 +193,41 @@ async def voices(services: ServicesDep) -> VoicesOut:
     tts = services.speech.tts
     settings = services.settings.tts
     return VoicesOut(voices=sorted(tts.voices()), default=settings.voice, speed=settings.speed)
+
+
+class WakeWordOut(BaseModel):
+    available: bool = Field(description="The wake-word engine starts on this server (`wake_word` of audio-start).")
+    model: str = Field(description="The wake word listened for (setting wake_word.model), e.g. hey_jarvis.")
+    enabled: bool = Field(
+        description="Hands-free sessions use it unless audio-start says otherwise (wake_word.enabled)."
+    )
+    listen_seconds: float = Field(description="After the wake word, how long the session waits for speech.")
+    detail: str = Field("", description="Why it is unavailable (for people); empty when available.")
+
+
+@functools.cache
+def wake_word_problem(model: str) -> str | None:
+    """None when the wake-word engine loads with `model` (checked once per process), else the reason it does not."""
+    from jarvis.vad.wakeword import WakeWordDetector
+
+    try:
+        WakeWordDetector(model).close()
+    except AudioError as exc:
+        return exc.message
+    except (OSError, RuntimeError, ValueError) as exc:  # the TensorFlow Lite runtime refused the model
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@router.get("/wake-word", response_model=WakeWordOut)
+async def wake_word(services: ServicesDep) -> WakeWordOut:
+    """Whether hands-free sessions can wait for the wake word ("Hey Jarvis") on this server."""
+    settings = services.settings.wake_word
+    problem = await asyncio.to_thread(wake_word_problem, settings.model)  # loads the model once: off the loop
+    return WakeWordOut(
+        available=problem is None,
+        model=settings.model,
+        enabled=settings.enabled,
+        listen_seconds=settings.listen_seconds,
+        detail=problem or "",
+    )
