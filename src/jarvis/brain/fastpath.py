@@ -133,6 +133,14 @@ class FastPath:
         _version, lists = self.slot_provider()
         return {**empty, **lists}
 
+    def takes(self, text: str, conversation_id: str | None) -> bool:
+        """Whether handle() would take this message (an answer to a pending question, or a recognised sentence),
+        without running any handler. Lets a turn go ahead when the LLM could not take it."""
+        pending = self._pending.get(conversation_id) if conversation_id is not None else None
+        if pending is not None and pending.expires > time.monotonic():
+            return True
+        return any(self.recognize(text, language, conversation_id or "") is not None for language in self.languages)
+
     def recognize(self, text: str, language: str, conversation_id: str) -> IntentRequest | None:
         result = recognize_best(fold(text), self.intents(language), slot_lists=self._slot_lists(), language=language)
         if result is None or result.intent.name not in self.handlers:
