@@ -9,8 +9,8 @@ from hassil.intents import SlotList, TextSlotList, TextSlotValue
 
 from jarvis.brain.fastpath import FastPath, IntentRequest, fold
 from jarvis.config import HomeAssistantSettings
-from jarvis.home.cache import EntityCache
-from jarvis.home.intents import HomeIntents
+from jarvis.home.cache import Entity, EntityCache
+from jarvis.home.intents import HomeIntents, color_reached
 from jarvis.home.phrasing import agree, in_place, number, with_article
 from jarvis.home.service import HomeService, name_variants
 
@@ -153,3 +153,38 @@ async def test_without_home_assistant_weather_is_never_invented() -> None:
     assert english is not None and english.text.startswith("I have no weather source")
     # Names Jarvis cannot know are not guessed: the LLM answers.
     assert await fast_path.handle("allume la lumière du salon", "c1") is None
+
+
+async def test_takes_tells_without_running_a_handler() -> None:
+    ran: list[str] = []
+
+    async def turn_on(request: IntentRequest) -> str:
+        ran.append(request.text)
+        return "ok"
+
+    fast_path = FastPath(slot_provider=lights)
+    fast_path.register("HassTurnOn", turn_on)
+    assert fast_path.takes("allume la lampe de chevet", None)
+    assert fast_path.takes("turn on the plafonnier", "c1")
+    assert not fast_path.takes("raconte-moi une histoire", "c1")
+
+    async def follow_up(_: str) -> str:
+        return "oui"
+
+    fast_path.ask("c1", follow_up)
+    assert fast_path.takes("oui", "c1") and not fast_path.takes("oui", "c2")
+    assert ran == []
+
+
+def test_colour_is_reached_by_hue_whatever_the_colour_space() -> None:
+    def light(state: str, hs: list[float] | None) -> Entity:
+        return Entity("light.salon", state, {"hs_color": hs} if hs is not None else {})
+
+    blue = color_reached((0, 0, 255))
+    assert blue(light("on", [240.0, 100.0])) and blue(light("on", [233.5, 92.0]))  # e.g. through xy
+    assert not blue(light("on", [120.0, 100.0])) and not blue(light("off", [240.0, 100.0]))
+    assert not blue(light("on", None)) and not blue(light("on", [240.0, 0.0]))
+    red = color_reached((255, 0, 0))
+    assert red(light("on", [358.0, 100.0])) and red(light("on", [4.0, 98.0]))  # hue wraps around
+    white = color_reached((255, 255, 255))
+    assert white(light("on", [30.0, 5.0])) and not white(light("on", [30.0, 80.0]))

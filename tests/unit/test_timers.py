@@ -34,6 +34,20 @@ class RecordingAnnouncer:
         return [event.type for event, _ in self.received]
 
 
+class RecordingNotifier:
+    """The Notifier interface (a Home Assistant notify service in production); `fail` makes it raise."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.sent: list[tuple[str, str | None]] = []
+
+    async def notify(self, message: str, title: str | None = None) -> bool:
+        if self.fail:
+            raise RuntimeError("notify service down")
+        self.sent.append((message, title))
+        return True
+
+
 def local_now() -> datetime:
     return datetime.now(UTC).astimezone()
 
@@ -73,6 +87,33 @@ async def test_a_timer_fires_once_and_is_announced(db: Database) -> None:
     assert await timers.list() == []
     await asyncio.sleep(0.2)
     assert announcer.types() == ["timer-started", "timer-finished"]
+    await timers.close()
+
+
+async def test_finished_timers_and_reminders_are_also_notified(db: Database) -> None:
+    announcer, notifier = RecordingAnnouncer(), RecordingNotifier()
+    timers = service(db, announcer)
+    timers.notifier = notifier
+    await timers.start(0.2, "pâtes")
+    await timers.start(0.3, "appeler Léa", kind="reminder")
+    await wait_for(lambda: len(notifier.sent) == 2)
+    assert notifier.sent == [
+        ("Le minuteur pâtes est terminé.", "Jarvis : minuteur terminé"),
+        ("Rappel : appeler Léa.", "Jarvis : rappel"),
+    ]
+    await timers.close()
+
+
+async def test_a_failing_notifier_never_breaks_the_timer(db: Database) -> None:
+    announcer = RecordingAnnouncer()
+    timers = service(db, announcer)
+    timers.notifier = RecordingNotifier(fail=True)
+    first = await timers.start(0.2, "thé")
+    await wait_for(lambda: "timer-finished" in announcer.types())
+    second = await timers.start(0.2, "café")  # the service goes on
+    await wait_for(lambda: announcer.types().count("timer-finished") == 2)
+    recent = {t.id: t.status for t in await timers.recent()}
+    assert recent[first.id] == "finished" and recent[second.id] == "finished"
     await timers.close()
 
 
