@@ -174,6 +174,22 @@ def test_sensitive_domain_needs_a_spoken_yes(home_server: JarvisServer, home_ass
     assert home_assistant.state("lock.porte_d_entree")["state"] == "unlocked"
 
 
+def test_unknown_device_gets_a_clear_answer_not_the_llm(home_server: JarvisServer) -> None:
+    """A command for something this house does not have: said at once by the fast path (the model, absent on this
+    server, is never asked — it could only pretend)."""
+    for message, reply in (
+        ("allume la télé", "Je ne trouve pas « télé » dans la maison."),
+        ("mets la lumière du grenier en bleu", "Je ne trouve pas « grenier » dans la maison."),
+        ("turn off the garage light", 'I cannot find "garage" in the house.'),
+    ):
+        body = chat(home_server, message)
+        assert body["http_status"] == 200, body
+        assert body["reply"] == reply and body["timings"]["fast_path_intent"] == "error:home-unknown-entity", body
+    # Two known names in one sentence are not an unknown device: the LLM has it.
+    both = chat(home_server, "allume la lumière du salon et la lumière de la cuisine")
+    assert both["http_status"] in (502, 503), both
+
+
 def test_no_match_goes_to_the_llm(home_server: JarvisServer) -> None:
     body = chat(home_server, "raconte-moi une histoire de pirates")
     # This server has no model file: reaching the LLM is what makes the turn fail.

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from hassil.expression import TextChunk
-from hassil.intents import SlotList, TextSlotList, TextSlotValue
+from hassil.intents import SlotList, TextSlotList, TextSlotValue, WildcardSlotList
 
-from jarvis.brain.fastpath import FastPath, IntentRequest, fold
+from jarvis.brain.fastpath import FastPath, IntentRequest, as_said, fold
 from jarvis.config import HomeAssistantSettings
+from jarvis.errors import HomeError, JarvisError
 from jarvis.home.cache import Entity, EntityCache
 from jarvis.home.intents import HomeIntents, color_reached
 from jarvis.home.phrasing import agree, in_place, number, with_article
@@ -188,3 +190,36 @@ def test_colour_is_reached_by_hue_whatever_the_colour_space() -> None:
     assert red(light("on", [358.0, 100.0])) and red(light("on", [4.0, 98.0]))  # hue wraps around
     white = color_reached((255, 255, 255))
     assert white(light("on", [30.0, 5.0])) and not white(light("on", [30.0, 80.0]))
+
+
+def test_words_keep_their_accents() -> None:
+    assert as_said("Éteins la Télé du salon", "tele du salon") == "télé du salon"
+    assert as_said("allume le cœur", "coeur") == "coeur"  # œ folds to two letters: left folded
+
+
+async def test_commands_about_unknown_things_get_a_clear_error_not_the_llm() -> None:
+    async def turn_on(request: IntentRequest) -> str:
+        return f"on {request.slots['name']}"
+
+    def unknown_error(words: str, language: str) -> JarvisError | None:
+        return None if "plafonnier" in words else HomeError(f"inconnu : {words} ({language})")
+
+    fast_path = FastPath(slot_provider=lights)
+    fast_path.register("HassTurnOn", turn_on)
+    fast_path.register("HassTurnOff", turn_on)
+    fast_path.unknown_intents = frozenset({"HassTurnOn"})
+    fast_path.unknown_error = unknown_error
+    connected = True
+    wild: dict[str, SlotList] = {"name": WildcardSlotList("name"), "area": WildcardSlotList("area")}
+    fast_path.unknown_provider = lambda: wild if connected else None
+    reply = await fast_path.handle("allume la lampe de chevet", "c1")
+    assert reply is not None and reply.text == "on light.chambre"  # known names first
+    with pytest.raises(HomeError, match=r"inconnu : télé \(fr\)"):
+        await fast_path.handle("allume la télé", "c1")
+    assert fast_path.takes("allume la télé", None)
+    assert await fast_path.handle("éteins la télé", "c1") is None  # not an intent given a second chance
+    assert await fast_path.handle("allume la télé et raconte-moi une histoire", "c1") is None  # too long
+    assert await fast_path.handle("allume le plafonnier et la lampe", "c1") is None  # declined: the LLM's
+    assert await fast_path.handle("raconte-moi une histoire", "c1") is None
+    connected = False  # Home Assistant away: no second chance (nothing tells what exists)
+    assert await fast_path.handle("allume la télé", "c1") is None

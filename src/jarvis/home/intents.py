@@ -84,6 +84,9 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
     },
 }
 
+# Commands whose unknown names are answered by the fast path (questions about unknown things go to the LLM).
+UNKNOWN_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassClimateSetTemperature"})
+
 ON_OFF: dict[tuple[str, bool], tuple[str, str, str]] = {
     ("lock", True): ("lock", "lock", "locked"),
     ("lock", False): ("lock", "unlock", "unlocked"),
@@ -175,6 +178,15 @@ class HomeIntents:
         }
         for intent, handler in handlers.items():
             fast.register(intent, handler, {lang: blocks.get(intent, []) for lang, blocks in EXTRA_SENTENCES.items()})
+        # « allume la télé » in a house without one: say so, rather than leave the LLM a command it cannot do.
+        fast.unknown_provider = self.home.unknown_lists
+        fast.unknown_intents = UNKNOWN_INTENTS
+        fast.unknown_error = self._unknown
+
+    def _unknown(self, words: str, language: str) -> HomeError | None:
+        if self.home.knows(fold(words)):
+            return None  # several known names in one sentence: not a device Jarvis lacks
+        return HomeError(t("home-unknown-name", language, name=words), code="home-unknown-entity")
 
     # Finding what the user means.
     def _domain(self, request: IntentRequest) -> str | None:

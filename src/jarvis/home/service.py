@@ -117,6 +117,21 @@ class HomeService:
         )
         return self._lists
 
+    def unknown_lists(self) -> dict[str, SlotList] | None:
+        """Any words as a name or an area, for the fast path's second chance (a command about something the
+        house does not have) — only while Home Assistant is connected: then Jarvis knows every name there is."""
+        if self.client is None or not self.client.connected or not self.cache.entities:
+            return None
+        return {"name": WildcardSlotList("name"), "area": WildcardSlotList("area")}
+
+    def knows(self, words: str) -> bool:
+        """Whether `words` contain a name or an area of the house (e.g. two names in one sentence)."""
+        said = f" {fold(words)} "
+        spoken = [n for e in self.exposed() for n in (e.name, *e.aliases)] + [
+            n for a in self.cache.areas.values() for n in (a.name, *a.aliases)
+        ]
+        return any(f" {variant} " in said for name in spoken for variant in name_variants(name))
+
     def require(self) -> HomeAssistantClient:
         """The client, if Home Assistant is reachable now; otherwise a clear error."""
         if self.client is None:
