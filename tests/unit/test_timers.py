@@ -11,10 +11,13 @@ import pytest
 
 from jarvis.errors import InvalidInputError, NotFoundError
 from jarvis.events import Event, TimerFinished
+from jarvis.llm.base import ToolCall
 from jarvis.store.db import Database
 from jarvis.store.timers import TimerRepository
 from jarvis.timers.durations import parse_duration, say_duration
 from jarvis.timers.service import TimerService
+from jarvis.tools.builtin import timer_tools
+from jarvis.tools.registry import ToolRegistry
 
 
 class RecordingAnnouncer:
@@ -225,3 +228,21 @@ def test_durations() -> None:
     assert say_duration(61) == "1 minute et 1 seconde"
     assert say_duration(5400) == "1 heure et 30 minutes"
     assert say_duration(90, "en") == "1 minute and 30 seconds"
+
+
+async def test_absurd_durations_from_the_model_are_refused_clearly(db: Database) -> None:
+    """The LLM's timer tools get the same bounds: ten years or zero seconds is a clear tool error, nothing starts."""
+    timers = service(db)
+    registry = ToolRegistry()
+    registry.set_source("builtin", timer_tools(timers))
+    calls = (
+        ToolCall(id="a", name="start_timer", arguments={"hours": 10 * 365 * 24}),
+        ToolCall(id="b", name="start_timer", arguments={"seconds": 0}),
+        ToolCall(id="c", name="set_reminder", arguments={"message": "x", "in_minutes": 10 * 365 * 24 * 60}),
+    )
+    outcomes = [await registry.execute(call) for call in calls]
+    assert [o.ok for o in outcomes] == [False, False, False]
+    assert {o.error_code for o in outcomes} == {"invalid-duration"}
+    assert "1 jour" in outcomes[0].content and "au moins" in outcomes[1].content
+    assert await timers.list() == []
+    await timers.close()
