@@ -253,6 +253,11 @@ def test_light_colour_temperature(home_server: JarvisServer, home_assistant: Hom
     body = chat(home_server, "règle la température de couleur de la lumière de la cuisine à 5000 K")
     assert body["reply"] == "C'est fait, la lumière de la cuisine à 5000 kelvins.", body
     assert abs(home_assistant.state("light.cuisine")["attributes"]["color_temp_kelvin"] - 5000) <= 50
+    # Beyond what the light can show: its nearest, said as such.
+    coolest = home_assistant.state("light.cuisine")["attributes"]["max_color_temp_kelvin"]
+    body = chat(home_server, "mets la lumière de la cuisine à 10000 kelvins")
+    assert body["reply"] == f"C'est fait, la lumière de la cuisine à {coolest} kelvins.", body
+    assert abs(home_assistant.state("light.cuisine")["attributes"]["color_temp_kelvin"] - coolest) <= 50
 
 
 def test_unavailable_entity_is_said_at_once(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:

@@ -144,6 +144,16 @@ def _kelvin_range(entity: Entity) -> tuple[int, int]:
     return low, high
 
 
+def _kelvin_action(kelvin: int) -> Action:
+    def reached(entity: Entity) -> bool:
+        shown = entity.attributes.get("color_temp_kelvin")
+        if entity.state != "on" or not isinstance(shown, int | float):
+            return False
+        return abs(shown - kelvin) <= kelvin * KELVIN_TOLERANCE
+
+    return Action("light", "turn_on", {"color_temp_kelvin": kelvin}, reached)
+
+
 def _action(entity: Entity, on: bool) -> Action:
     domain = entity.domain
     service_domain, service, state = ON_OFF.get((domain, on), (domain, "turn_on" if on else "turn_off", ""))
@@ -358,18 +368,14 @@ class HomeIntents:
 
     async def _set_kelvin(self, request: IntentRequest, targets: list[Entity], kelvin: int) -> str:
         # Beyond what a light can show, Home Assistant sets its nearest: expect (and say) that one.
-        low, high = _kelvin_range(targets[0])
-        value = max(low, min(high, kelvin))
-
-        def reached(entity: Entity) -> bool:
-            shown = entity.attributes.get("color_temp_kelvin")
-            if entity.state != "on" or not isinstance(shown, int | float):
-                return False
-            return abs(shown - value) <= value * KELVIN_TOLERANCE
-
-        action = Action("light", "turn_on", {"color_temp_kelvin": value}, reached)
-        await asyncio.gather(*(self.home.act(e, action, request.language) for e in targets))
-        return t("home-kelvin-done", request.language, names=self._names(request, targets), kelvin=value)
+        values = [max(_kelvin_range(e)[0], min(_kelvin_range(e)[1], kelvin)) for e in targets]
+        await asyncio.gather(
+            *(
+                self.home.act(e, _kelvin_action(value), request.language)
+                for e, value in zip(targets, values, strict=True)
+            )
+        )
+        return t("home-kelvin-done", request.language, names=self._names(request, targets), kelvin=values[0])
 
     async def set_temperature(self, request: IntentRequest) -> str | None:
         value = request.slots.get("temperature")
