@@ -223,3 +223,36 @@ async def test_commands_about_unknown_things_get_a_clear_error_not_the_llm() -> 
     assert await fast_path.handle("raconte-moi une histoire", "c1") is None
     connected = False  # Home Assistant away: no second chance (nothing tells what exists)
     assert await fast_path.handle("allume la télé", "c1") is None
+
+
+async def test_only_real_names_are_reported_unknown() -> None:
+    """The house's second chance says « je ne trouve pas » only for a name that was said and is not in the house."""
+    home = HomeService(HomeAssistantSettings(url="http://127.0.0.1:9", token="t"))
+    home.cache.load(
+        [
+            {"entity_id": "light.salon", "state": "off", "attributes": {"friendly_name": "Lumière du salon"}},
+            {"entity_id": "light.chambre", "state": "off", "attributes": {"friendly_name": "Lampe de chevet"}},
+        ]
+    )
+    home.cache.load_registries(
+        [{"entity_id": "light.salon", "area_id": "salon"}, {"entity_id": "light.chambre", "area_id": "chambre"}],
+        [{"area_id": "salon", "name": "Salon"}, {"area_id": "chambre", "name": "Chambre"}],
+        [],
+    )
+    fast_path = FastPath()
+    HomeIntents(home, fast_path).register()
+    assert home.client is not None
+    try:
+        assert fast_path.unknown("allume la télé") is None  # Home Assistant not connected: nothing is known
+        home.client.status = "connected"  # (as once its event stream is up)
+        error = fast_path.unknown("allume la télé")
+        assert error is not None and error.message == "Je ne trouve pas « télé » dans la maison."
+        for text in (
+            "mets la lumière à 50 %",
+            "mets la lumière en bleu",
+            "éteins tout",
+            "allume le salon et la chambre",
+        ):
+            assert fast_path.unknown(text) is None, text
+    finally:
+        await home.close()

@@ -87,6 +87,13 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
 # Commands whose unknown names are answered by the fast path (questions about unknown things go to the LLM).
 UNKNOWN_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassClimateSetTemperature"})
 
+# Words that name nothing in particular (what a "name" made only of them means is for the LLM to work out).
+NOT_NAMES = frozenset({
+    "les", "des", "une", "tout", "tous", "toutes", "partout", "rien", "maison", "lumiere", "lumieres", "lampe",
+    "lampes", "eclairage", "pour", "avec", "dans", "sur", "the", "all", "everything", "everywhere", "house", "home",
+    "light", "lights", "lamp", "lamps", "for", "with",
+})  # fmt: skip
+
 ON_OFF: dict[tuple[str, bool], tuple[str, str, str]] = {
     ("lock", True): ("lock", "lock", "locked"),
     ("lock", False): ("lock", "unlock", "unlocked"),
@@ -194,7 +201,10 @@ class HomeIntents:
         fast.unknown_error = self._unknown
 
     def _unknown(self, words: str, language: str) -> HomeError | None:
-        if self.home.knows(fold(words)):
+        folded = fold(words)
+        if not any(len(w) > 2 and w not in NOT_NAMES for w in folded.replace("'", " ").split()):
+            return None  # « mets la lumière à 50 % », « éteins tout »: no name was said
+        if self.home.knows(folded):
             return None  # several known names in one sentence: not a device Jarvis lacks
         return HomeError(t("home-unknown-name", language, name=words), code="home-unknown-entity")
 
