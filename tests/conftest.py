@@ -62,6 +62,8 @@ def home_server(tmp_path_factory: pytest.TempPathFactory, home_assistant: HomeAs
             "JARVIS_HOME_ASSISTANT__VERIFY_TIMEOUT_SECONDS": "1.5",
             "JARVIS_HOME_ASSISTANT__TIMEOUT_SECONDS": "3",
             "JARVIS_HOME_ASSISTANT__RECONNECT_MAX_SECONDS": "2",
+            # Finished timers also go to HA's persistent notifications (tests/home_assistant_config loads notify).
+            "JARVIS_HOME_ASSISTANT__NOTIFY_SERVICE": "notify.persistent_notification",
         },
     ).start(wait_ready=False)
     wait_home_connected(jarvis)

@@ -161,6 +161,10 @@ class HomeAssistant:
     def ws_call(self, *messages: dict[str, Any]) -> Any:
         return asyncio.run(self._ws_call(*messages))
 
+    async def ws_call_async(self, *messages: dict[str, Any]) -> Any:
+        """ws_call from a running event loop."""
+        return await self._ws_call(*messages)
+
     async def _setup_areas(self) -> None:
         # A new Home Assistant already has some areas (Salon, Cuisine, Chambre in French): reuse them.
         existing = {

@@ -302,6 +302,19 @@ class HomeAssistantSettings(BaseModel):
     sensitive_domains: list[str] = Field(default_factory=lambda: ["lock", "alarm_control_panel", "cover"])
     # How long a question ("which one?", "are you sure?") waits for its answer.
     pending_seconds: float = Field(60.0, gt=0)
+    # Finished timers and reminders are also sent to this notify service (e.g. "notify.mobile_app_phone"); off
+    # when empty. A notification that fails is logged and never stops the timer.
+    notify_service: str | None = None
+
+    @field_validator("notify_service")
+    @classmethod
+    def _notify_service(cls, value: str | None) -> str | None:
+        name = (value or "").strip().removeprefix("notify.")
+        if not name:
+            return None
+        if not name.replace("_", "").isalnum() or not name.isascii():
+            raise ValueError(f"not a notify service: {value!r} (e.g. notify.mobile_app_phone)")
+        return name
 
     @property
     def enabled(self) -> bool:

@@ -215,7 +215,7 @@ class Services:
 
     async def converse(self, text: str, conversation_id: str | None) -> tuple[dict[str, Any], JarvisError | None]:
         """One text turn for an integration (MQTT): the run's end as a dict, and its error if any."""
-        self.llm.check_capacity()
+        self.pipeline.check_capacity(text, conversation_id)  # a full LLM queue refuses only what needs it
         prepared = await self.pipeline.prepare(text, conversation_id)
 
         async def ignore(_: Event) -> None:
@@ -396,6 +396,7 @@ async def build_services(
     builtin = [*datetime_tools(prompts.now, settings.chat.language), *timer_tools(timers)]
     tools.set_source("builtin", [*builtin, *(memory_tools(memory) if memory is not None else [])])
     home, fast_path = build_fast_path(settings, prompts)
+    timers.notifier = home  # finished timers also go to home_assistant.notify_service, when set
     register_timer_intents(fast_path, timers)
     speech.names = _known_names(home, memory)
     pipeline = ChatPipeline(

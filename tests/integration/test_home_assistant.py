@@ -178,6 +178,22 @@ def test_sensitive_domain_needs_a_spoken_yes(home_server: JarvisServer, home_ass
     assert home_assistant.state("lock.porte_d_entree")["state"] == "unlocked"
 
 
+def test_unknown_device_gets_a_clear_answer_not_the_llm(home_server: JarvisServer) -> None:
+    """A command for something this house does not have: said at once by the fast path (the model, absent on this
+    server, is never asked — it could only pretend)."""
+    for message, reply in (
+        ("allume la télé", "Je ne trouve pas « télé » dans la maison."),
+        ("mets la lumière du grenier en bleu", "Je ne trouve pas « grenier » dans la maison."),
+        ("turn off the garage light", 'I cannot find "garage" in the house.'),
+    ):
+        body = chat(home_server, message)
+        assert body["http_status"] == 200, body
+        assert body["reply"] == reply and body["timings"]["fast_path_intent"] == "error:home-unknown-entity", body
+    # Two known names in one sentence are not an unknown device: the LLM has it.
+    both = chat(home_server, "allume la lumière du salon et la lumière de la cuisine")
+    assert both["http_status"] in (502, 503), both
+
+
 def test_no_match_goes_to_the_llm(home_server: JarvisServer) -> None:
     body = chat(home_server, "raconte-moi une histoire de pirates")
     # This server has no model file: reaching the LLM is what makes the turn fail.
@@ -208,6 +224,81 @@ def test_renamed_entity_is_picked_up_live(home_server: JarvisServer, home_assist
             {"type": "config/entity_registry/update", "entity_id": "switch.cafetiere", "name": None, "aliases": []}
         )
         seen_by_jarvis(home_server, "switch.cafetiere", lambda e: e["name"] == "Cafetière" and not e["aliases"])
+
+
+def test_light_colours(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
+    """HA's HassLightSet colour sentences: the colour is set, and confirmed only once HA shows it."""
+    set_state(home_assistant, "light", "turn_off", "light.salon")
+    seen_by_jarvis(home_server, "light.salon", lambda e: e["state"] == "off")
+    body = chat(home_server, "mets la lumière du salon en bleu")
+    assert body["reply"] == "C'est fait, la lumière du salon en bleu.", body
+    assert body["timings"]["fast_path_intent"] == "HassLightSet"
+    state = home_assistant.state("light.salon")
+    assert state["state"] == "on" and state["attributes"]["rgb_color"] == [0, 0, 255], state
+    body = chat(home_server, "change la couleur de la lumière du salon en vert")
+    assert body["reply"] == "C'est fait, la lumière du salon en vert.", body
+    assert home_assistant.state("light.salon")["attributes"]["rgb_color"] == [0, 128, 0]
+    english = chat(home_server, "set the salon to red")
+    assert english["reply"] == "Done, the lumière du salon set to red.", english
+    assert home_assistant.state("light.salon")["attributes"]["rgb_color"] == [255, 0, 0]
+    # A light without colours says so at once, and is left alone.
+    set_state(home_assistant, "light", "turn_off", "light.chambre")
+    seen_by_jarvis(home_server, "light.chambre", lambda e: e["state"] == "off")
+    plain = chat(home_server, "allume la lampe de chevet en violet")
+    assert plain["reply"] == "La lampe de chevet ne sait pas changer de couleur.", plain
+    assert home_assistant.state("light.chambre")["state"] == "off"
+
+
+def test_light_colour_temperature(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
+    body = chat(home_server, "mets la lumière de la cuisine en blanc chaud")
+    assert body["reply"] == "C'est fait, la lumière de la cuisine à 2700 kelvins.", body
+    state = home_assistant.state("light.cuisine")
+    assert state["state"] == "on" and abs(state["attributes"]["color_temp_kelvin"] - 2700) <= 50, state
+    body = chat(home_server, "règle la température de couleur de la lumière de la cuisine à 5000 K")
+    assert body["reply"] == "C'est fait, la lumière de la cuisine à 5000 kelvins.", body
+    assert abs(home_assistant.state("light.cuisine")["attributes"]["color_temp_kelvin"] - 5000) <= 50
+    # Beyond what the light can show: its nearest, said as such.
+    coolest = home_assistant.state("light.cuisine")["attributes"]["max_color_temp_kelvin"]
+    body = chat(home_server, "mets la lumière de la cuisine à 10000 kelvins")
+    assert body["reply"] == f"C'est fait, la lumière de la cuisine à {coolest} kelvins.", body
+    assert abs(home_assistant.state("light.cuisine")["attributes"]["color_temp_kelvin"] - coolest) <= 50
+
+
+def test_unavailable_entity_is_said_at_once(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
+    """An entity HA reports unavailable (a plug pulled out): no service call, no wait for a state that cannot
+    come, a plain answer."""
+    set_state(home_assistant, "input_boolean", "turn_off", "input_boolean.prise_garage_branchee")
+    try:
+        seen_by_jarvis(home_server, "switch.prise_garage", lambda e: e["state"] == "unavailable")
+        began = time.monotonic()
+        body = chat(home_server, "allume la prise du garage")
+        assert time.monotonic() - began < 1.5  # less than the verification timeout: nothing was waited for
+        assert body["reply"] == "La prise du garage est indisponible dans Home Assistant : je ne peux rien y faire."
+        assert body["timings"]["fast_path_intent"] == "error:home-entity-unavailable"
+        assert home_assistant.state("input_boolean.prise_garage")["state"] == "off"
+    finally:
+        set_state(home_assistant, "input_boolean", "turn_on", "input_boolean.prise_garage_branchee")
+    seen_by_jarvis(home_server, "switch.prise_garage", lambda e: e["state"] == "off")
+    body = chat(home_server, "allume la prise du garage")
+    assert body["reply"] == "C'est fait, la prise du garage est allumée.", body
+    assert home_assistant.state("switch.prise_garage")["state"] == "on"
+
+
+def test_finished_timer_goes_to_the_notify_service(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:
+    """home_assistant.notify_service (here notify.persistent_notification): HA itself shows the finished timer."""
+    started = chat(home_server, "mets un minuteur de 2 secondes pour les œufs")
+    assert started["timings"]["fast_path_intent"] == "HassStartTimer", started
+    deadline = time.monotonic() + 20
+    sent: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not sent:
+        notifications = home_assistant.ws_call({"type": "persistent_notification/get"})
+        sent = [n for n in notifications if "œufs" in n["message"]]
+        time.sleep(0.2)
+    assert sent, "no notification reached Home Assistant"
+    assert sent[0]["message"] == "Le minuteur œufs est terminé." and sent[0]["title"] == "Jarvis : minuteur terminé"
+    with home_server.client() as client:
+        recent = client.get("/api/timers", params={"all": True}).json()["timers"]
+    assert any(t["label"] == "œufs" and t["status"] == "finished" for t in recent)
 
 
 def test_slow_home_assistant_gets_a_bounded_answer(home_server: JarvisServer, home_assistant: HomeAssistant) -> None:

@@ -199,3 +199,19 @@ def test_malformed_yaml_is_a_config_error(tmp_path: Path) -> None:
 def test_missing_file_named_by_the_environment_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JARVIS_CONFIG_FILE", str(tmp_path / "absent.yaml"))
     assert "absent.yaml" in config_error()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("notify.mobile_app_phone", "mobile_app_phone"), ("mobile_app_phone", "mobile_app_phone"), ("", None)],
+)
+def test_notify_service_names_a_notify_service(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str | None
+) -> None:
+    monkeypatch.setenv("JARVIS_HOME_ASSISTANT__NOTIFY_SERVICE", value)
+    assert load_settings().home_assistant.notify_service == expected
+
+
+def test_notify_service_of_another_domain_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JARVIS_HOME_ASSISTANT__NOTIFY_SERVICE", "light.turn_on")
+    assert "home_assistant.notify_service" in config_error()

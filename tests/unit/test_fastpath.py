@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from hassil.expression import TextChunk
-from hassil.intents import SlotList, TextSlotList, TextSlotValue
+from hassil.intents import SlotList, TextSlotList, TextSlotValue, WildcardSlotList
 
-from jarvis.brain.fastpath import FastPath, IntentRequest, fold
+from jarvis.brain.fastpath import FastPath, IntentRequest, as_said, fold
 from jarvis.config import HomeAssistantSettings
-from jarvis.home.cache import EntityCache
-from jarvis.home.intents import HomeIntents
+from jarvis.errors import HomeError, JarvisError
+from jarvis.home.cache import Entity, EntityCache
+from jarvis.home.intents import HomeIntents, color_reached
 from jarvis.home.phrasing import agree, in_place, number, with_article
 from jarvis.home.service import HomeService, name_variants
 
@@ -153,3 +155,104 @@ async def test_without_home_assistant_weather_is_never_invented() -> None:
     assert english is not None and english.text.startswith("I have no weather source")
     # Names Jarvis cannot know are not guessed: the LLM answers.
     assert await fast_path.handle("allume la lumière du salon", "c1") is None
+
+
+async def test_takes_tells_without_running_a_handler() -> None:
+    ran: list[str] = []
+
+    async def turn_on(request: IntentRequest) -> str:
+        ran.append(request.text)
+        return "ok"
+
+    fast_path = FastPath(slot_provider=lights)
+    fast_path.register("HassTurnOn", turn_on)
+    assert fast_path.takes("allume la lampe de chevet", None)
+    assert fast_path.takes("turn on the plafonnier", "c1")
+    assert not fast_path.takes("raconte-moi une histoire", "c1")
+
+    async def follow_up(_: str) -> str:
+        return "oui"
+
+    fast_path.ask("c1", follow_up)
+    assert fast_path.takes("oui", "c1") and not fast_path.takes("oui", "c2")
+    assert ran == []
+
+
+def test_colour_is_reached_by_hue_whatever_the_colour_space() -> None:
+    def light(state: str, hs: list[float] | None) -> Entity:
+        return Entity("light.salon", state, {"hs_color": hs} if hs is not None else {})
+
+    blue = color_reached((0, 0, 255))
+    assert blue(light("on", [240.0, 100.0])) and blue(light("on", [233.5, 92.0]))  # e.g. through xy
+    assert not blue(light("on", [120.0, 100.0])) and not blue(light("off", [240.0, 100.0]))
+    assert not blue(light("on", None)) and not blue(light("on", [240.0, 0.0]))
+    red = color_reached((255, 0, 0))
+    assert red(light("on", [358.0, 100.0])) and red(light("on", [4.0, 98.0]))  # hue wraps around
+    white = color_reached((255, 255, 255))
+    assert white(light("on", [30.0, 5.0])) and not white(light("on", [30.0, 80.0]))
+
+
+def test_words_keep_their_accents() -> None:
+    assert as_said("Éteins la Télé du salon", "tele du salon") == "télé du salon"
+    assert as_said("allume le cœur", "coeur") == "coeur"  # œ folds to two letters: left folded
+
+
+async def test_commands_about_unknown_things_get_a_clear_error_not_the_llm() -> None:
+    async def turn_on(request: IntentRequest) -> str:
+        return f"on {request.slots['name']}"
+
+    def unknown_error(words: str, language: str) -> JarvisError | None:
+        return None if "plafonnier" in words else HomeError(f"inconnu : {words} ({language})")
+
+    fast_path = FastPath(slot_provider=lights)
+    fast_path.register("HassTurnOn", turn_on)
+    fast_path.register("HassTurnOff", turn_on)
+    fast_path.unknown_intents = frozenset({"HassTurnOn"})
+    fast_path.unknown_error = unknown_error
+    connected = True
+    wild: dict[str, SlotList] = {"name": WildcardSlotList("name"), "area": WildcardSlotList("area")}
+    fast_path.unknown_provider = lambda: wild if connected else None
+    reply = await fast_path.handle("allume la lampe de chevet", "c1")
+    assert reply is not None and reply.text == "on light.chambre"  # known names first
+    with pytest.raises(HomeError, match=r"inconnu : télé \(fr\)"):
+        await fast_path.handle("allume la télé", "c1")
+    assert fast_path.takes("allume la télé", None)
+    assert await fast_path.handle("éteins la télé", "c1") is None  # not an intent given a second chance
+    assert await fast_path.handle("allume la télé et raconte-moi une histoire", "c1") is None  # too long
+    assert await fast_path.handle("allume le plafonnier et la lampe", "c1") is None  # declined: the LLM's
+    assert await fast_path.handle("raconte-moi une histoire", "c1") is None
+    connected = False  # Home Assistant away: no second chance (nothing tells what exists)
+    assert await fast_path.handle("allume la télé", "c1") is None
+
+
+async def test_only_real_names_are_reported_unknown() -> None:
+    """The house's second chance says « je ne trouve pas » only for a name that was said and is not in the house."""
+    home = HomeService(HomeAssistantSettings(url="http://127.0.0.1:9", token="t"))
+    home.cache.load(
+        [
+            {"entity_id": "light.salon", "state": "off", "attributes": {"friendly_name": "Lumière du salon"}},
+            {"entity_id": "light.chambre", "state": "off", "attributes": {"friendly_name": "Lampe de chevet"}},
+        ]
+    )
+    home.cache.load_registries(
+        [{"entity_id": "light.salon", "area_id": "salon"}, {"entity_id": "light.chambre", "area_id": "chambre"}],
+        [{"area_id": "salon", "name": "Salon"}, {"area_id": "chambre", "name": "Chambre"}],
+        [],
+    )
+    fast_path = FastPath()
+    HomeIntents(home, fast_path).register()
+    assert home.client is not None
+    try:
+        assert fast_path.unknown("allume la télé") is None  # Home Assistant not connected: nothing is known
+        home.client.status = "connected"  # (as once its event stream is up)
+        error = fast_path.unknown("allume la télé")
+        assert error is not None and error.message == "Je ne trouve pas « télé » dans la maison."
+        for text in (
+            "mets la lumière à 50 %",
+            "mets la lumière en bleu",
+            "éteins tout",
+            "allume le salon et la chambre",
+        ):
+            assert fast_path.unknown(text) is None, text
+    finally:
+        await home.close()

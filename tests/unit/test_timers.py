@@ -11,10 +11,13 @@ import pytest
 
 from jarvis.errors import InvalidInputError, NotFoundError
 from jarvis.events import Event, TimerFinished
+from jarvis.llm.base import ToolCall
 from jarvis.store.db import Database
 from jarvis.store.timers import TimerRepository
 from jarvis.timers.durations import parse_duration, say_duration
 from jarvis.timers.service import TimerService
+from jarvis.tools.builtin import timer_tools
+from jarvis.tools.registry import ToolRegistry
 
 
 class RecordingAnnouncer:
@@ -32,6 +35,20 @@ class RecordingAnnouncer:
 
     def types(self) -> list[str]:
         return [event.type for event, _ in self.received]
+
+
+class RecordingNotifier:
+    """The Notifier interface (a Home Assistant notify service in production); `fail` makes it raise."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.sent: list[tuple[str, str | None]] = []
+
+    async def notify(self, message: str, title: str | None = None) -> bool:
+        if self.fail:
+            raise RuntimeError("notify service down")
+        self.sent.append((message, title))
+        return True
 
 
 def local_now() -> datetime:
@@ -73,6 +90,33 @@ async def test_a_timer_fires_once_and_is_announced(db: Database) -> None:
     assert await timers.list() == []
     await asyncio.sleep(0.2)
     assert announcer.types() == ["timer-started", "timer-finished"]
+    await timers.close()
+
+
+async def test_finished_timers_and_reminders_are_also_notified(db: Database) -> None:
+    announcer, notifier = RecordingAnnouncer(), RecordingNotifier()
+    timers = service(db, announcer)
+    timers.notifier = notifier
+    await timers.start(0.2, "pâtes")
+    await timers.start(0.3, "appeler Léa", kind="reminder")
+    await wait_for(lambda: len(notifier.sent) == 2)
+    assert notifier.sent == [
+        ("Le minuteur pâtes est terminé.", "Jarvis : minuteur terminé"),
+        ("Rappel : appeler Léa.", "Jarvis : rappel"),
+    ]
+    await timers.close()
+
+
+async def test_a_failing_notifier_never_breaks_the_timer(db: Database) -> None:
+    announcer = RecordingAnnouncer()
+    timers = service(db, announcer)
+    timers.notifier = RecordingNotifier(fail=True)
+    first = await timers.start(0.2, "thé")
+    await wait_for(lambda: "timer-finished" in announcer.types())
+    second = await timers.start(0.2, "café")  # the service goes on
+    await wait_for(lambda: announcer.types().count("timer-finished") == 2)
+    recent = {t.id: t.status for t in await timers.recent()}
+    assert recent[first.id] == "finished" and recent[second.id] == "finished"
     await timers.close()
 
 
@@ -184,3 +228,21 @@ def test_durations() -> None:
     assert say_duration(61) == "1 minute et 1 seconde"
     assert say_duration(5400) == "1 heure et 30 minutes"
     assert say_duration(90, "en") == "1 minute and 30 seconds"
+
+
+async def test_absurd_durations_from_the_model_are_refused_clearly(db: Database) -> None:
+    """The LLM's timer tools get the same bounds: ten years or zero seconds is a clear tool error, nothing starts."""
+    timers = service(db)
+    registry = ToolRegistry()
+    registry.set_source("builtin", timer_tools(timers))
+    calls = (
+        ToolCall(id="a", name="start_timer", arguments={"hours": 10 * 365 * 24}),
+        ToolCall(id="b", name="start_timer", arguments={"seconds": 0}),
+        ToolCall(id="c", name="set_reminder", arguments={"message": "x", "in_minutes": 10 * 365 * 24 * 60}),
+    )
+    outcomes = [await registry.execute(call) for call in calls]
+    assert [o.ok for o in outcomes] == [False, False, False]
+    assert {o.error_code for o in outcomes} == {"invalid-duration"}
+    assert "1 jour" in outcomes[0].content and "au moins" in outcomes[1].content
+    assert await timers.list() == []
+    await timers.close()

@@ -124,7 +124,7 @@ class Session:
             return
         pipeline = self.services.pipeline
         try:
-            self.services.llm.check_capacity()
+            pipeline.check_capacity(text, conversation_id)  # a full LLM queue refuses only what needs it
             prepared = await pipeline.prepare(text, conversation_id)
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
@@ -227,7 +227,8 @@ class Session:
             return
         pipeline = self.services.pipeline
         try:
-            self.services.llm.check_capacity()
+            # No early refusal when the LLM queue is full: a spoken home command needs no LLM (the run itself
+            # refuses, after recognition, what does need it).
             prepared = await pipeline.prepare_audio(audio, self.audio.conversation_id, early)
         except JarvisError as exc:
             if early is not None:

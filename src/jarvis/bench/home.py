@@ -24,6 +24,8 @@ Progress = Callable[[str], None]
 # other, so that every run really changes a state in Home Assistant and waits for it.
 DEFAULT_COMMANDS = (
     "allume la lumière du salon",
+    "mets la lumière du salon en bleu",
+    "mets la lumière du salon en rouge",
     "éteins la lumière du salon",
     "mets la lumière de la chambre à 30 %",
     "mets la lumière de la chambre à 60 %",

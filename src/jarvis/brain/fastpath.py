@@ -45,12 +45,25 @@ IntentHandler = Callable[[IntentRequest], Awaitable[str | None]]
 FollowUp = Callable[[str], Awaitable[str | None]]
 # Slot lists from the modules that know names (entities, areas): returns (version, lists); a new version rebuilds.
 SlotProvider = Callable[[], tuple[int, dict[str, SlotList]]]
+# For sentences naming something unknown: lists accepting any words (None: not now), and the error to answer with.
+UnknownProvider = Callable[[], dict[str, SlotList] | None]
+UnknownError = Callable[[str, str], JarvisError | None]
 
 
 def fold(text: str) -> str:
     """Lower case without accents and with straight apostrophes: how every name and sentence is compared."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("œ", "oe").replace("Œ", "oe"))
     return "".join(char for char in text if not unicodedata.combining(char)).lower()
+
+
+def as_said(text: str, folded: str) -> str:
+    """The words of `text` that fold to `folded` (a slot's text, recognised in the folded sentence), with their
+    accents back (in lower case): « télé » rather than « tele ». `folded` itself when they cannot be found."""
+    whole = fold(text)
+    start = whole.find(folded)
+    if start < 0 or len(whole) != len(text):  # (œ folds to two letters: no exact mapping)
+        return folded
+    return text[start : start + len(folded)].lower()
 
 
 def _fold_data(value: Any) -> Any:
@@ -82,7 +95,16 @@ class FastPath:
     # Lists those sentences use, per language, in hassil's format ({"minutes": {"range": {"from": 1, "to": 99}}}).
     extra_lists: dict[str, dict[str, Any]] = field(default_factory=dict)
     slot_provider: SlotProvider | None = None
+    # A second chance for commands naming something Jarvis does not know (« allume la télé » in a house without
+    # one): these intents only, with any words as names (`unknown_provider`); answered by raising
+    # `unknown_error(words, language)` (None: let the LLM have it) rather than handing the LLM a command it cannot
+    # carry out.
+    unknown_provider: UnknownProvider | None = None
+    unknown_intents: frozenset[str] = frozenset()
+    unknown_error: UnknownError | None = None
+    unknown_max_words: int = 4
     _intents: dict[str, Intents] = field(default_factory=dict)
+    _unknown_intents: dict[str, Intents] = field(default_factory=dict)
     _lists: tuple[int, dict[str, SlotList]] | None = None
     _pending: dict[str, _Pending] = field(default_factory=dict)
 
@@ -102,6 +124,7 @@ class FastPath:
         for language, named in (lists or {}).items():
             self.extra_lists.setdefault(language, {}).update(named)
         self._intents.clear()
+        self._unknown_intents.clear()
 
     def ask(self, conversation_id: str, follow_up: FollowUp) -> None:
         """The reply just given asks the user something: their next message in this conversation goes to it."""
@@ -125,6 +148,41 @@ class FastPath:
         """Parse the sentence data and run one recognition per language (the first one costs the most)."""
         for language in self.languages:
             self.recognize("allume la lumiere" if language == "fr" else "turn on the light", language, "warm-up")
+            if self.unknown_intents:
+                self._unknown_for(language)
+
+    def _unknown_for(self, language: str) -> Intents:
+        intents = self._unknown_intents.get(language)
+        if intents is None:
+            known = self.intents(language)
+            intents = Intents(
+                language=known.language,
+                intents={name: known.intents[name] for name in self.unknown_intents if name in known.intents},
+                slot_lists=known.slot_lists,
+                expansion_rules=known.expansion_rules,
+                skip_words=known.skip_words,
+                settings=known.settings,
+            )
+            self._unknown_intents[language] = intents
+        return intents
+
+    def unknown(self, text: str) -> JarvisError | None:
+        """The error for a command about something unknown (see unknown_provider), or None."""
+        if self.unknown_provider is None or self.unknown_error is None or not self.unknown_intents:
+            return None
+        lists = self.unknown_provider()
+        if lists is None:
+            return None
+        for language in self.languages:
+            slot_lists = {**self._slot_lists(), **lists}
+            result = recognize_best(fold(text), self._unknown_for(language), slot_lists=slot_lists, language=language)
+            if result is None:
+                continue
+            said = [str(result.entities[slot].text).strip() for slot in lists if slot in result.entities]
+            if not said or not said[0] or any(len(words.split()) > self.unknown_max_words for words in said):
+                return None  # a long "name" is a sentence for the LLM, not a device
+            return self.unknown_error(as_said(text, said[0]), language)
+        return None
 
     def _slot_lists(self) -> dict[str, SlotList]:
         empty: dict[str, SlotList] = {name: TextSlotList(name, []) for name in ("name", "area", "floor")}
@@ -133,6 +191,16 @@ class FastPath:
         _version, lists = self.slot_provider()
         return {**empty, **lists}
 
+    def takes(self, text: str, conversation_id: str | None) -> bool:
+        """Whether handle() would take this message (an answer to a pending question, or a recognised sentence),
+        without running any handler. Lets a turn go ahead when the LLM could not take it."""
+        pending = self._pending.get(conversation_id) if conversation_id is not None else None
+        if pending is not None and pending.expires > time.monotonic():
+            return True
+        if any(self.recognize(text, language, conversation_id or "") is not None for language in self.languages):
+            return True
+        return self.unknown(text) is not None
+
     def recognize(self, text: str, language: str, conversation_id: str) -> IntentRequest | None:
         result = recognize_best(fold(text), self.intents(language), slot_lists=self._slot_lists(), language=language)
         if result is None or result.intent.name not in self.handlers:
@@ -140,7 +208,7 @@ class FastPath:
         return IntentRequest(
             intent=result.intent.name,
             slots={name: entity.value for name, entity in result.entities.items()},
-            words={name: str(entity.text).strip() for name, entity in result.entities.items()},
+            words={name: as_said(text, str(entity.text).strip()) for name, entity in result.entities.items()},
             context=dict(result.context or {}),
             text=text,
             language=language,
@@ -173,4 +241,7 @@ class FastPath:
             if answer is not None:
                 return FastReply(answer, request.intent)
             return None
+        error = self.unknown(text)
+        if error is not None:
+            raise error
         return None

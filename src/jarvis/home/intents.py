@@ -4,6 +4,7 @@ Every action is confirmed only once Home Assistant reports the new state; sensit
 from __future__ import annotations
 
 import asyncio
+import colorsys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -83,6 +84,16 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
     },
 }
 
+# Commands whose unknown names are answered by the fast path (questions about unknown things go to the LLM).
+UNKNOWN_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassClimateSetTemperature"})
+
+# Words that name nothing in particular (what a "name" made only of them means is for the LLM to work out).
+NOT_NAMES = frozenset({
+    "les", "des", "une", "tout", "tous", "toutes", "partout", "rien", "maison", "lumiere", "lumieres", "lampe",
+    "lampes", "eclairage", "pour", "avec", "dans", "sur", "the", "all", "everything", "everywhere", "house", "home",
+    "light", "lights", "lamp", "lamps", "for", "with",
+})  # fmt: skip
+
 ON_OFF: dict[tuple[str, bool], tuple[str, str, str]] = {
     ("lock", True): ("lock", "lock", "locked"),
     ("lock", False): ("lock", "unlock", "unlocked"),
@@ -104,7 +115,50 @@ WEATHER_FR = {
     "windy-variant": "venteux et nuageux", "exceptional": "conditions exceptionnelles",
 }  # fmt: skip
 
+# The colours of Home Assistant's `color` list (HassLightSet), as sent to lights (CSS values, as HA's own names).
+COLORS: dict[str, tuple[int, int, int]] = {
+    "white": (255, 255, 255), "red": (255, 0, 0), "orange": (255, 165, 0), "yellow": (255, 255, 0),
+    "green": (0, 128, 0), "blue": (0, 0, 255), "purple": (128, 0, 128), "brown": (165, 42, 42),
+    "pink": (255, 192, 203), "turquoise": (64, 224, 208),
+}  # fmt: skip
+COLOR_MODES = frozenset({"hs", "rgb", "rgbw", "rgbww", "xy"})
+# How close Home Assistant's reported colour must be to count as done (lights convert between colour spaces).
+HUE_TOLERANCE = 12.0
+KELVIN_TOLERANCE = 0.03
+
 Reply = Awaitable[str | None]
+
+
+def color_reached(rgb: tuple[int, int, int]) -> Callable[[Entity], bool]:
+    """The light is on and shows this colour: same hue (or no saturation for white), from HA's `hs_color`."""
+    hue, saturation, _ = colorsys.rgb_to_hsv(*(channel / 255 for channel in rgb))
+
+    def reached(entity: Entity) -> bool:
+        shown = entity.attributes.get("hs_color")
+        if entity.state != "on" or not isinstance(shown, list | tuple) or len(shown) != 2:
+            return False
+        if saturation < 0.05:
+            return float(shown[1]) <= 15
+        gap = abs(float(shown[0]) - hue * 360) % 360
+        return min(gap, 360 - gap) <= HUE_TOLERANCE and float(shown[1]) >= 10
+
+    return reached
+
+
+def _kelvin_range(entity: Entity) -> tuple[int, int]:
+    low = int(entity.attributes.get("min_color_temp_kelvin") or 2000)
+    high = int(entity.attributes.get("max_color_temp_kelvin") or 6500)
+    return low, high
+
+
+def _kelvin_action(kelvin: int) -> Action:
+    def reached(entity: Entity) -> bool:
+        shown = entity.attributes.get("color_temp_kelvin")
+        if entity.state != "on" or not isinstance(shown, int | float):
+            return False
+        return abs(shown - kelvin) <= kelvin * KELVIN_TOLERANCE
+
+    return Action("light", "turn_on", {"color_temp_kelvin": kelvin}, reached)
 
 
 def _action(entity: Entity, on: bool) -> Action:
@@ -141,6 +195,18 @@ class HomeIntents:
         }
         for intent, handler in handlers.items():
             fast.register(intent, handler, {lang: blocks.get(intent, []) for lang, blocks in EXTRA_SENTENCES.items()})
+        # « allume la télé » in a house without one: say so, rather than leave the LLM a command it cannot do.
+        fast.unknown_provider = self.home.unknown_lists
+        fast.unknown_intents = UNKNOWN_INTENTS
+        fast.unknown_error = self._unknown
+
+    def _unknown(self, words: str, language: str) -> HomeError | None:
+        folded = fold(words)
+        if not any(len(w) > 2 and w not in NOT_NAMES for w in folded.replace("'", " ").split()):
+            return None  # « mets la lumière à 50 % », « éteins tout »: no name was said
+        if self.home.knows(folded):
+            return None  # several known names in one sentence: not a device Jarvis lacks
+        return HomeError(t("home-unknown-name", language, name=words), code="home-unknown-entity")
 
     # Finding what the user means.
     def _domain(self, request: IntentRequest) -> str | None:
@@ -220,7 +286,9 @@ class HomeIntents:
 
     async def _turn_now(self, request: IntentRequest, targets: list[Entity], on: bool) -> str:
         language = request.language
-        results = await asyncio.gather(*(self.home.act(e, _action(e, on)) for e in targets), return_exceptions=True)
+        results = await asyncio.gather(
+            *(self.home.act(e, _action(e, on), language) for e in targets), return_exceptions=True
+        )
         failed = [(e, r) for e, r in zip(targets, results, strict=True) if isinstance(r, BaseException)]
         done = [r for r in results if isinstance(r, Entity)]
         if failed and not done:
@@ -246,16 +314,48 @@ class HomeIntents:
 
     async def light_set(self, request: IntentRequest) -> str | None:
         brightness = request.slots.get("brightness")
-        if brightness is None:
-            return None  # colours and colour temperatures: the LLM (with tools) takes over
-        percent = max(0, min(100, round(float(brightness))))
-        targets = self._targets(request, {"light"})
+        color = request.slots.get("color")
+        kelvin = request.slots.get("temperature")
+        if brightness is not None:
+            percent = max(0, min(100, round(float(brightness))))
+            return await self._lights(request, lambda targets: self._set_brightness(request, targets, percent))
+        if isinstance(color, str) and color in COLORS:
+            return await self._lights(
+                request, lambda targets: self._set_color(request, targets, color), COLOR_MODES, "home-no-color"
+            )
+        if isinstance(kelvin, int | float):
+            return await self._lights(
+                request,
+                lambda targets: self._set_kelvin(request, targets, round(kelvin)),
+                frozenset({"color_temp"}),
+                "home-no-color-temperature",
+            )
+        return None  # e.g. « en noir »: the LLM (with tools) takes over
+
+    async def _lights(
+        self,
+        request: IntentRequest,
+        then: Callable[[list[Entity]], Reply],
+        modes: frozenset[str] | None = None,
+        unable: str = "",
+    ) -> str | None:
+        """Act on the lights a HassLightSet request names: those supporting one of `modes` when given (else the
+        `unable` answer); asks which one when a singular request fits several."""
+        targets = [e for e in self._targets(request, {"light"}) if e.domain == "light"]
         language = request.language
         if not targets:
             return t("home-nothing", language)
+        if modes is not None:
+            able = [e for e in targets if modes & set(e.attributes.get("supported_color_modes") or [])]
+            if not able:
+                return t(unable, language, name=capitalize(with_article(targets[0].name, language)))
+            targets = able
         if len(targets) > 1 and "area" not in request.slots and request.slots.get("scope") != "all":
-            return self._which(request, targets, lambda e: self._set_brightness(request, [e], percent))
-        return await self._set_brightness(request, targets, percent)
+            return self._which(request, targets, lambda e: then([e]))
+        return await then(targets)
+
+    def _names(self, request: IntentRequest, targets: list[Entity]) -> str:
+        return ", ".join(with_article(e.name, request.language) for e in targets)
 
     async def _set_brightness(self, request: IntentRequest, targets: list[Entity], percent: int) -> str:
         level = round(percent * 255 / 100)
@@ -266,9 +366,26 @@ class HomeIntents:
             return entity.state == "on" and abs(int(entity.attributes.get("brightness") or 0) - level) <= 3
 
         action = Action("light", "turn_on", {"brightness_pct": percent}, reached)
-        await asyncio.gather(*(self.home.act(e, action) for e in targets))
-        names = ", ".join(with_article(e.name, request.language) for e in targets)
-        return t("home-brightness-done", request.language, names=names, percent=percent)
+        await asyncio.gather(*(self.home.act(e, action, request.language) for e in targets))
+        return t("home-brightness-done", request.language, names=self._names(request, targets), percent=percent)
+
+    async def _set_color(self, request: IntentRequest, targets: list[Entity], color: str) -> str:
+        rgb = COLORS[color]
+        action = Action("light", "turn_on", {"rgb_color": list(rgb)}, color_reached(rgb))
+        await asyncio.gather(*(self.home.act(e, action, request.language) for e in targets))
+        said = request.words.get("color") or color
+        return t("home-color-done", request.language, names=self._names(request, targets), color=said)
+
+    async def _set_kelvin(self, request: IntentRequest, targets: list[Entity], kelvin: int) -> str:
+        # Beyond what a light can show, Home Assistant sets its nearest: expect (and say) that one.
+        values = [max(_kelvin_range(e)[0], min(_kelvin_range(e)[1], kelvin)) for e in targets]
+        await asyncio.gather(
+            *(
+                self.home.act(e, _kelvin_action(value), request.language)
+                for e, value in zip(targets, values, strict=True)
+            )
+        )
+        return t("home-kelvin-done", request.language, names=self._names(request, targets), kelvin=values[0])
 
     async def set_temperature(self, request: IntentRequest) -> str | None:
         value = request.slots.get("temperature")
@@ -291,7 +408,7 @@ class HomeIntents:
             {"temperature": target},
             lambda e: abs(float(e.attributes.get("temperature") or -999) - target) < 0.05,
         )
-        await self.home.act(entity, action)
+        await self.home.act(entity, action, request.language)
         language = request.language
         return t(
             "home-thermostat-done",

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from hassil.expression import TextChunk
 from hassil.intents import SlotList, TextSlotList, TextSlotValue, WildcardSlotList
 
@@ -14,8 +15,10 @@ from jarvis.config import HomeAssistantSettings
 from jarvis.errors import HomeError
 from jarvis.home.cache import Condition, Entity, EntityCache
 from jarvis.home.client import HomeAssistantClient
+from jarvis.home.phrasing import capitalize, with_article
 from jarvis.i18n import t
 
+log = structlog.get_logger(__name__)
 # Domains whose entities can be named in a command or a question (helpers such as input_number stay hidden).
 EXPOSED_DOMAINS = frozenset(
     {
@@ -137,6 +140,21 @@ class HomeService:
             size += len(name) + 1
         return names
 
+    def unknown_lists(self) -> dict[str, SlotList] | None:
+        """Any words as a name or an area, for the fast path's second chance (a command about something the
+        house does not have) — only while Home Assistant is connected: then Jarvis knows every name there is."""
+        if self.client is None or not self.client.connected or not self.cache.entities:
+            return None
+        return {"name": WildcardSlotList("name"), "area": WildcardSlotList("area")}
+
+    def knows(self, words: str) -> bool:
+        """Whether `words` contain a name or an area of the house (e.g. two names in one sentence)."""
+        said = f" {fold(words)} "
+        spoken = [n for e in self.exposed() for n in (e.name, *e.aliases)] + [
+            n for a in self.cache.areas.values() for n in (a.name, *a.aliases)
+        ]
+        return any(f" {variant} " in said for name in spoken for variant in name_variants(name))
+
     def require(self) -> HomeAssistantClient:
         """The client, if Home Assistant is reachable now; otherwise a clear error."""
         if self.client is None:
@@ -145,17 +163,40 @@ class HomeService:
             raise HomeError(self.client.unavailable_message())
         return self.client
 
-    async def act(self, entity: Entity, action: Action) -> Entity:
+    async def act(self, entity: Entity, action: Action, language: str | None = None) -> Entity:
         """Call the service, then wait until Home Assistant reports the expected state; HomeError otherwise."""
         client = self.require()
+        current = self.cache.entities.get(entity.entity_id)
+        if current is None:  # removed from Home Assistant since it was named (e.g. while Jarvis asked "which one?")
+            raise HomeError(t("home-entity-gone", language, name=entity.name), code="home-unknown-entity")
+        if not current.available:  # HA would accept the call and nothing would happen: say why at once
+            raise HomeError(
+                t("home-entity-unavailable", language, name=capitalize(with_article(current.name, language or "fr"))),
+                code="home-entity-unavailable",
+            )
         await client.call_service(action.domain, action.service, {"entity_id": entity.entity_id, **action.data})
         done = await self.cache.wait_for(entity.entity_id, action.expect, self.settings.verify_timeout_seconds)
         if done is None:
             raise HomeError(
-                t("home-not-done", name=entity.name, seconds=self.settings.verify_timeout_seconds),
+                t("home-not-done", language, name=entity.name, seconds=self.settings.verify_timeout_seconds),
                 code="home-action-not-verified",
             )
         return done
+
+    async def notify(self, message: str, title: str | None = None) -> bool:
+        """Send `message` through the configured notify service (`home_assistant.notify_service`). False when
+        none is set or when it failed: a failure is logged, never raised (a notification is a courtesy)."""
+        service = self.settings.notify_service
+        if not service or self.client is None:
+            return False
+        data = {"message": message, **({"title": title} if title else {})}
+        try:
+            await self.client.call_service("notify", service, data)
+        except HomeError as exc:
+            log.warning("home-notify-failed", service=f"notify.{service}", error=exc.message)
+            return False
+        log.info("home-notified", service=f"notify.{service}")
+        return True
 
     def area_entities(self, area_id: str, domains: set[str] | None = None) -> list[Entity]:
         return [e for e in self.exposed() if e.area_id == area_id and (domains is None or e.domain in domains)]

@@ -100,9 +100,14 @@ class LlmService:
             task.cancel()
         await asyncio.gather(*self._warming, return_exceptions=True)
 
+    @property
+    def full(self) -> bool:
+        """Every slot is taken and the queue is full: a new generation would be refused now."""
+        return self._running >= self.engine.concurrency and self._waiting >= self.max_queue
+
     def check_capacity(self) -> None:
         """Raise LlmBusyError now if a new generation would be refused (lets HTTP answer 503 before streaming)."""
-        if self._running >= self.engine.concurrency and self._waiting >= self.max_queue:
+        if self.full:
             self.metrics.llm_rejected.inc()
             seconds = self._retry_after()
             raise LlmBusyError(t("llm-busy", waiting=self._waiting, seconds=seconds), seconds)

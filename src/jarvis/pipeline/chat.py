@@ -181,6 +181,19 @@ class ChatPipeline:
         fast_path = self.fast_path
         return any(fast_path.recognize(text, language, "endpointing") is not None for language in fast_path.languages)
 
+    def check_capacity(self, text: str, conversation_id: str | None) -> None:
+        """Refuse a text turn now (LlmBusyError: 503 before anything is stored) only if it needs the LLM while
+        the LLM's queue is full: memory commands and fast-path sentences are answered without it."""
+        if not self.llm.full or self.answers_without_llm(text, conversation_id):
+            return
+        self.llm.check_capacity()
+
+    def answers_without_llm(self, text: str, conversation_id: str | None) -> bool:
+        text = text.strip()
+        if self.memory is not None and memory_commands.parse(text) is not None:
+            return True
+        return self.fast_path is not None and bool(text) and self.fast_path.takes(text, conversation_id)
+
     async def prepare(self, text: str, conversation_id: str | None) -> PreparedRun:
         """Check the input and find or create the conversation; raises coded errors (no events yet)."""
         text = text.strip()

@@ -36,6 +36,12 @@ class Announcer(Protocol):
         ...
 
 
+class Notifier(Protocol):
+    async def notify(self, message: str, title: str | None = None) -> bool:
+        """Send a notification elsewhere (a Home Assistant notify service); False when not sent."""
+        ...
+
+
 def _fold(text: str) -> str:
     """Case, accents and leading articles do not matter when naming a timer."""
     text = unicodedata.normalize("NFKD", text.casefold())
@@ -65,6 +71,8 @@ class TimerService:
         self.min_seconds = min_seconds
         self.max_seconds = max_seconds
         self.announcer: Announcer | None = None
+        # Also told of finished timers (e.g. a phone, through Home Assistant), after the sessions.
+        self.notifier: Notifier | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # Being announced, not yet recorded as such in the database: a session connecting meanwhile must not get
         # it again (the window is wide while start-up work holds the event loop).
@@ -216,6 +224,16 @@ class TimerService:
                 await self.repository.mark_announced(row.id, self.now())
         finally:
             self._announcing.discard(row.id)
+        await self._notify(finished, speech)
+
+    async def _notify(self, row: TimerRow, text: str) -> None:
+        if self.notifier is None:
+            return
+        title = t("reminder-notify-title" if row.kind == "reminder" else "timer-notify-title", self.language)
+        try:
+            await self.notifier.notify(text, title)
+        except Exception:  # a notification must never break the timer itself
+            log.exception("timer-notify-failed", id=row.id)
 
     def _finished_event(self, row: TimerRow) -> tuple[TimerFinished, str]:
         label = self._label(row)

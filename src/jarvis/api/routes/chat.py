@@ -30,7 +30,7 @@ def sse(event: Event) -> bytes:
 @router.post("/chat", response_model=ChatResponse, responses=ERRORS)
 async def chat(body: ChatRequest, request: Request, services: ServicesDep) -> Response:
     pipeline = services.pipeline
-    services.llm.check_capacity()
+    pipeline.check_capacity(body.message, body.conversation_id)  # a full LLM queue refuses only what needs it
     prepared = await pipeline.prepare(body.message, body.conversation_id)
     if not body.stream:
 

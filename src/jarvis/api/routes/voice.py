@@ -134,7 +134,8 @@ async def turn(
     before the answer cancels the turn."""
     data = await read_audio(request)
     audio = await asyncio.to_thread(decode_audio, data, max_seconds=services.settings.stt.max_audio_seconds)
-    services.llm.check_capacity()
+    # No early refusal when the LLM queue is full: a spoken home command needs no LLM (the run itself refuses,
+    # after recognition, what does need it: 503 llm-busy with the transcript).
     prepared = await services.pipeline.prepare_audio(audio, conversation_id)
     pcm = bytearray()
     rates: list[int] = []
