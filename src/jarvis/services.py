@@ -280,9 +280,14 @@ class Services:
             splitter.flush()
             for text in opening:
                 try:
-                    await self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed)
+                    await asyncio.wait_for(
+                        self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed),
+                        self.speech.tts_timeout_seconds,
+                    )
                 except JarvisError as exc:
                     log.warning("tts-warm-failed", code=exc.code, error=exc.message)
+                except TimeoutError:
+                    log.warning("tts-warm-failed", code="tts-timeout", error=text)
 
     async def close(self) -> None:
         self.stopping.set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import wave
 from collections.abc import Iterator
 from typing import Any
@@ -136,6 +137,16 @@ def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JarvisS
         },
     )
     jarvis.start(wait_ready=False)
+    # The timed tests need speech recognition loaded (the absent model keeps the server from ever being ready).
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        with jarvis.client() as client:
+            components = client.get("/ready").json()["components"]
+        if components["stt"]["ready"] and components["tts"]["ready"]:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError("speech recognition not loaded within 300 s")
     yield jarvis
     jarvis.stop()
 

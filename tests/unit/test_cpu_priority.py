@@ -30,9 +30,9 @@ def test_waits_until_the_urgent_section_closes() -> None:
     assert priority.busy
     threading.Timer(0.2, release.set).start()
     waited = priority.yield_to_urgent(lambda: False, 5.0)
+    # It returned because the section closed, not because of its bound.
+    assert release.is_set() and not priority.busy and waited < 4.0
     worker.join(5)
-    assert 0.15 <= waited < 4.0
-    assert not priority.busy
 
 
 def test_nested_sections_all_have_to_close() -> None:

@@ -80,3 +80,30 @@ def test_a_table_without_text_is_refused() -> None:
     pq.write_table(pa.table({"id": ["x"]}), out)
     with pytest.raises(InvalidInputError, match="text"):
         parquet_to_jsonl(out.getvalue())
+
+
+def test_tables_from_other_tools_are_read_as_utc() -> None:
+    """As pandas writes them: nanosecond timestamps without a time zone; or dates kept as ISO text."""
+    out = io.BytesIO()
+    table = pa.table(
+        {
+            "text": ["Il aime le jazz.", "Elle joue du piano."],
+            "created_at": pa.array([1_763_800_000_123_456_789, 1_763_900_000_000_000_000], pa.timestamp("ns")),
+            "updated_at": ["2026-11-22T10:00:00", "2026-11-22T11:00:00+01:00"],
+            "notes": ["ignored", "ignored"],
+        }
+    )
+    pq.write_table(table, out)
+    back = [json.loads(line) for line in parquet_to_jsonl(out.getvalue()).splitlines()]
+    assert back[0]["text"] == "Il aime le jazz." and "notes" not in back[0]
+    assert back[0]["created_at"] == "2025-11-22T08:26:40.123456+00:00"
+    assert back[0]["updated_at"] == "2026-11-22T10:00:00+00:00"
+    assert back[1]["updated_at"] == "2026-11-22T10:00:00+00:00"
+
+
+def test_values_of_the_wrong_type_are_refused() -> None:
+    out = io.BytesIO()
+    pq.write_table(pa.table({"text": ["x"], "created_at": ["pas une date"]}), out)
+    with pytest.raises(InvalidInputError) as caught:
+        parquet_to_jsonl(out.getvalue())
+    assert caught.value.code == "memory-import-invalid"

@@ -140,6 +140,7 @@ class Session:
         self.run = pipeline.start(prepared, self.send, voice)
 
     async def start_audio(self, frame: dict[str, Any]) -> None:
+        self.drop_early()  # a new stream: what was heard on the old one is not its words
         try:
             settings = self.services.settings
             # Building the detector loads its ONNX model: keep it off the event loop.
@@ -167,6 +168,7 @@ class Session:
                 if self.running and self.run is not None:
                     self.run.cancel()  # "Hey Jarvis" over Jarvis: barge-in
             elif item.boundary is Boundary.START:
+                self.drop_early()  # a new utterance: an early result from before is not its words
                 # The user's turn is coming: background work (memory learning) gives the model back now.
                 self.services.llm.preempt_background()
                 await self.send(VadStart())

@@ -103,7 +103,7 @@ def listen(settings: Settings, audio: NDArray[np.int16]) -> Listened | None:
 
 async def _jarvis_turn(
     services: Services, listened: Listened, conversation_id: str | None
-) -> tuple[RunEnd, str, float]:
+) -> tuple[RunEnd, str, float | None]:
     """The real spoken pipeline in real time from the user's last word: early recognition during the final
     silence (which ends the utterance at once when it heard a whole command, as a live session does), then
     streamed LLM and TTS sentence by sentence. Returns the run's end, what was heard, and the seconds from the end
@@ -140,7 +140,7 @@ async def _jarvis_turn(
 
     result = await services.pipeline.run(prepared, emit, VoiceOutput(ignore_audio))
     first_audio = result.end.timings.first_audio_seconds
-    from_speech_end = idle + first_audio if first_audio is not None else float("nan")
+    from_speech_end = idle + first_audio if first_audio is not None else None
     return result.end, heard[0] if heard else "", from_speech_end
 
 

@@ -268,9 +268,15 @@ class LlamaCppEngine:
                     for out in stream:
                         if stop.is_set():
                             break
-                        post("chunk", out["choices"][0])
-                        # The voice is making audio the listener waits for: the next token can wait.
-                        self.priority.yield_to_urgent(stop.is_set, YIELD_MAX_SECONDS)
+                        choice = out["choices"][0]
+                        post("chunk", choice)
+                        if choice.get("finish_reason") is None:
+                            # The voice is making audio the listener waits for: the next token can wait.
+                            waited = self.priority.yield_to_urgent(stop.is_set, YIELD_MAX_SECONDS)
+                            if waited >= YIELD_MAX_SECONDS:
+                                log.warning("llm-yield-timeout", seconds=round(waited, 2))
+                            if stop.is_set():  # cancelled while it waited: no token more
+                                break
                     post("end", None)
                 except Exception as exc:
                     post("error", exc)

@@ -121,7 +121,7 @@ class FasterWhisperTranscriber:
             return Transcript(text="", language=language, segments=(), duration_seconds=duration, no_speech=True)
         await self.load()
         samples = to_float32(audio)
-        words = " ".join(word.strip() for word in hotwords if word.strip()) or None
+        words = ", ".join(word.strip() for word in hotwords if word.strip()) or None
         try:
             decoded = await asyncio.to_thread(self._transcribe_sync, samples, language, words)
         except Exception as exc:
