@@ -22,6 +22,7 @@ from jarvis.errors import JarvisError
 from jarvis.events import Event
 from jarvis.home.intents import HomeIntents
 from jarvis.home.service import HomeService
+from jarvis.home.tools import HomeTools
 from jarvis.i18n import t
 from jarvis.integrations.mqtt import MqttBridge
 from jarvis.llm.base import ChatEngine, GenerationParams
@@ -398,9 +399,18 @@ async def build_services(
         )
         await memory.start()
         memory.on_profile_change(prompts.set_profile)
-    builtin = [*datetime_tools(prompts.now, settings.chat.language), *timer_tools(timers)]
-    tools.set_source("builtin", [*builtin, *(memory_tools(memory) if memory is not None else [])])
-    home, fast_path = build_fast_path(settings, prompts)
+    home, fast_path, home_intents = build_fast_path(settings, prompts)
+    # The house as tools: the weather always (without a source the model must say so, not invent one); devices
+    # when Home Assistant is configured (their definitions lengthen every prompt).
+    house = HomeTools(home_intents, home, settings.chat.language)
+    builtin = [
+        *datetime_tools(prompts.now, settings.chat.language),
+        *timer_tools(timers),
+        *(memory_tools(memory) if memory is not None else []),
+        *(house.tools() if home.enabled else []),
+        house.weather_tool(),
+    ]
+    tools.set_source("builtin", builtin)
     timers.notifier = home  # finished timers also go to home_assistant.notify_service, when set
     register_timer_intents(fast_path, timers)
     speech.names = _known_names(home, memory)
@@ -484,7 +494,7 @@ def _known_names(home: HomeService, memory: MemoryService | None) -> Callable[[]
     return names
 
 
-def build_fast_path(settings: Settings, prompts: PromptBuilder) -> tuple[HomeService, FastPath]:
+def build_fast_path(settings: Settings, prompts: PromptBuilder) -> tuple[HomeService, FastPath, HomeIntents]:
     """The fast path with its built-in intents (time, date, the house); other modules register more into it."""
     ha = settings.home_assistant
     language = settings.chat.language
@@ -494,6 +504,7 @@ def build_fast_path(settings: Settings, prompts: PromptBuilder) -> tuple[HomeSer
         timeout_seconds=ha.timeout_seconds + ha.verify_timeout_seconds + 1,
     )
     home = HomeService(ha)
-    HomeIntents(home, fast_path).register()
+    intents = HomeIntents(home, fast_path)
+    intents.register()
     register_clock_intents(fast_path, prompts)
-    return home, fast_path
+    return home, fast_path, intents

@@ -337,3 +337,46 @@ def test_home_assistant_stopped_mid_session_then_back(home_server: JarvisServer,
     wait_home_connected(home_server)
     body = chat(home_server, "éteins la lumière du salon")
     assert body["reply"] == "C'est fait, la lumière du salon est éteinte.", body
+
+
+def call_tool(server: JarvisServer, name: str, **arguments: Any) -> dict[str, Any]:
+    """Run one of the model's tools as the model would (POST /api/tools/{name}/call)."""
+    with server.client(timeout=60) as client:
+        response = client.post(f"/api/tools/{name}/call", json=arguments)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_the_models_home_tools_act_through_the_same_verified_handlers(
+    home_server: JarvisServer, home_assistant: HomeAssistant
+) -> None:
+    """What the grammar does not catch, the LLM does with tools: found by name or room, confirmed only once Home
+    Assistant reports it, unknown names and sensitive devices handled as for a spoken command."""
+    with home_server.client() as client:
+        names = {tool["name"] for tool in client.get("/api/tools").json()["tools"]}
+    assert {"control_device", "set_light", "set_thermostat", "read_home", "get_weather"} <= names
+
+    set_state(home_assistant, "light", "turn_off", "light.salon")
+    seen_by_jarvis(home_server, "light.salon", lambda e: e["state"] == "off")
+    done = call_tool(home_server, "control_device", action="on", name="Lumière du salon")
+    assert done["ok"] and done["content"] == "C'est fait, la lumière du salon est allumée.", done
+    assert home_assistant.state("light.salon")["state"] == "on"
+
+    dimmed = call_tool(home_server, "set_light", area="chambre", brightness_percent=60)
+    assert dimmed["content"] == "C'est fait, la lampe de chevet à 60 %.", dimmed
+    assert abs(home_assistant.state("light.chambre")["attributes"]["brightness"] - 153) <= 3
+
+    set_state(home_assistant, "input_number", "set_value", "input_number.salon_temperature", value=19.5)
+    seen_by_jarvis(home_server, "sensor.temperature_du_salon", lambda e: e["state"] == "19.5")
+    temperature = call_tool(home_server, "read_home", what="temperature", area="salon")
+    assert temperature["content"] == "Il fait 19,5 degrés dans le salon.", temperature
+
+    unknown = call_tool(home_server, "control_device", action="on", name="télé")
+    assert unknown["content"] == "Je ne trouve pas « télé » dans la maison.", unknown
+
+    set_state(home_assistant, "lock", "lock", "lock.porte_d_entree")
+    seen_by_jarvis(home_server, "lock.porte_d_entree", lambda e: e["state"] == "locked")
+    asked = call_tool(home_server, "control_device", action="off", name="porte d'entrée")
+    assert asked["content"] == "Voulez-vous vraiment déverrouiller la porte d'entrée ? Répondez oui ou non.", asked
+    assert home_assistant.state("lock.porte_d_entree")["state"] == "locked"

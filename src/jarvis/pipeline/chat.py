@@ -42,6 +42,7 @@ from jarvis.pipeline.speaker import EmitAudio, Speaker
 from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
 from jarvis.stt.base import Transcript
+from jarvis.tools.base import current_conversation
 from jarvis.tools.registry import ToolOutcome, ToolRegistry
 
 log = structlog.get_logger(__name__)
@@ -222,6 +223,13 @@ class ChatPipeline:
     async def run(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> RunResult:
         """Run one turn. Never raises a JarvisError: failures become an `error` event and a failed `run-end`.
         Cancellation (client gone, `cancel`, barge-in) keeps what was said and re-raises."""
+        token = current_conversation.set(prepared.conversation_id)  # for tools that ask the user something
+        try:
+            return await self._run(prepared, emit, voice)
+        finally:
+            current_conversation.reset(token)
+
+    async def _run(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None) -> RunResult:
         emit = self._observed(emit)
         turn = _Turn(prepared, time.perf_counter())
         history: list[Said] = []

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jarvis.errors import JarvisError
 from jarvis.llm.base import ToolSpec
+
+# The conversation whose turn is calling tools (set by the pipeline for the run): a tool that asks the user a
+# question (« Voulez-vous vraiment ouvrir le garage ? ») expects the answer in that conversation.
+current_conversation: ContextVar[str] = ContextVar("current_conversation", default="")
 
 
 class ToolError(JarvisError):

@@ -1,0 +1,156 @@
+"""The house as tools for the LLM. What the fast path's grammar does not catch (« il fait trop sombre dans le
+salon, tu peux allumer ? ») the model can still do, through the very same handlers: devices found by name or
+room, every action confirmed only once Home Assistant reports the new state, sensitive devices asking « oui ? »
+first (the answer goes to the fast path, as for a spoken command). The result is the reply, word for word."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from jarvis.brain.fastpath import IntentRequest, fold
+from jarvis.errors import JarvisError
+from jarvis.home.intents import HomeIntents
+from jarvis.home.service import HomeService, name_variants
+from jarvis.i18n import t
+from jarvis.tools.base import Tool, current_conversation
+from jarvis.tools.functions import FunctionTool
+
+Handler = Callable[[IntentRequest], Awaitable[str | None]]
+Color = Literal["white", "red", "orange", "yellow", "green", "blue", "purple", "brown", "pink", "turquoise"]
+
+
+def find_entity(home: HomeService, said: str) -> str | None:
+    """The entity id of the device named `said` (its name or an alias, with or without article, any accents)."""
+    wanted = name_variants(said)
+    for entity in home.exposed():
+        if any(wanted & name_variants(spoken) for spoken in (entity.name, *entity.aliases)):
+            return entity.entity_id
+    return None
+
+
+def find_area(home: HomeService, said: str) -> str | None:
+    wanted = name_variants(said)
+    for area in home.cache.areas.values():
+        if area.area_id == fold(said) or any(wanted & name_variants(spoken) for spoken in (area.name, *area.aliases)):
+            return area.area_id
+    return None
+
+
+class HomeTools:
+    def __init__(self, intents: HomeIntents, home: HomeService, language: str) -> None:
+        self.intents = intents
+        self.home = home
+        self.language = language
+
+    def request(self, intent: str, name: str, area: str, **slots: object) -> IntentRequest:
+        """What the fast path would have recognised, from the model's arguments. A name or room the house does
+        not have stays as said: the handler answers that it does not know it."""
+        resolved: dict[str, object] = {key: value for key, value in slots.items() if value is not None}
+        words: dict[str, str] = {}
+        if name.strip():
+            resolved["name"] = find_entity(self.home, name) or name
+            words["name"] = name.strip()
+        if area.strip():
+            resolved["area"] = find_area(self.home, area) or area
+            words["area"] = area.strip()
+        return IntentRequest(
+            intent=intent,
+            slots=resolved,
+            words=words,
+            context={},
+            text=" ".join(filter(None, (intent, name, area))),
+            language=self.language,
+            conversation_id=current_conversation.get(),
+        )
+
+    async def run(self, handler: Handler, request: IntentRequest) -> str:
+        try:
+            reply = await handler(request)
+        except JarvisError as exc:  # Home Assistant away, an unknown name…: the user hears why
+            return exc.message
+        return reply or t("home-nothing", self.language)
+
+    def tools(self) -> list[Tool]:
+        intents = self.intents
+
+        async def control_device(action: Literal["on", "off", "toggle"], name: str = "", area: str = "") -> str:
+            """Allume (on), éteint (off) ou inverse (toggle) un appareil de la maison : lumière, prise, ventilateur,
+            volet, serrure. Donne son nom, ou seulement la pièce pour tous ses appareils. Jarvis vérifie que c'est
+            fait et le dit.
+
+            Args:
+                action: on pour allumer, off pour éteindre, toggle pour inverser
+                name: nom de l'appareil tel que l'utilisateur le dit (« lumière du salon »), vide sinon
+                area: pièce (« salon »), vide sinon
+            """
+            if action == "toggle":
+                return await self.run(intents.toggle, self.request("HassToggle", name, area))
+            on = action == "on"
+            intent = "HassTurnOn" if on else "HassTurnOff"
+            return await self.run(lambda r: intents.turn(r, on), self.request(intent, name, area))
+
+        async def set_light(
+            name: str = "",
+            area: str = "",
+            brightness_percent: Annotated[int, Field(ge=0, le=100)] | None = None,
+            color: Color | None = None,
+        ) -> str:
+            """Règle la luminosité (en %) ou la couleur d'une lumière, par son nom ou sa pièce.
+
+            Args:
+                name: nom de la lumière (« lampe de chevet »), vide sinon
+                area: pièce (« chambre »), vide sinon
+                brightness_percent: luminosité de 0 à 100
+                color: couleur, en anglais
+            """
+            request = self.request("HassLightSet", name, area, brightness=brightness_percent, color=color)
+            return await self.run(intents.light_set, request)
+
+        async def set_thermostat(
+            temperature: Annotated[float, Field(ge=5, le=35)], name: str = "", area: str = ""
+        ) -> str:
+            """Règle la consigne d'un thermostat en degrés Celsius.
+
+            Args:
+                temperature: consigne en °C
+                name: nom du thermostat, vide sinon
+                area: pièce, vide sinon
+            """
+            request = self.request("HassClimateSetTemperature", name, area, temperature=temperature)
+            return await self.run(intents.set_temperature, request)
+
+        async def read_home(
+            what: Literal["state", "temperature", "humidity"] = "state", name: str = "", area: str = ""
+        ) -> str:
+            """Lit l'état d'un appareil (allumé, ouvert, verrouillé…) ou la température ou l'humidité d'une pièce,
+            tels que Home Assistant les voit maintenant.
+
+            Args:
+                what: state, temperature ou humidity
+                name: nom de l'appareil ou du capteur, vide sinon
+                area: pièce, vide sinon
+            """
+            handlers: dict[str, tuple[str, Handler]] = {
+                "state": ("HassGetState", intents.get_state),
+                "temperature": ("HassClimateGetTemperature", intents.get_temperature),
+                "humidity": ("JarvisGetHumidity", intents.get_humidity),
+            }
+            intent, handler = handlers[what]
+            return await self.run(handler, self.request(intent, name, area))
+
+        return [
+            FunctionTool(control_device, direct=True),
+            FunctionTool(set_light, direct=True),
+            FunctionTool(set_thermostat, direct=True),
+            FunctionTool(read_home, direct=True),
+        ]
+
+    def weather_tool(self) -> Tool:
+        async def get_weather() -> str:
+            """Donne la météo actuelle d'après Home Assistant (ou dit qu'il n'y a pas de source météo)."""
+            return await self.run(self.intents.get_weather, self.request("HassGetWeather", "", ""))
+
+        return FunctionTool(get_weather, direct=True)
