@@ -339,10 +339,10 @@ def test_home_assistant_stopped_mid_session_then_back(home_server: JarvisServer,
     assert body["reply"] == "C'est fait, la lumière du salon est éteinte.", body
 
 
-def call_tool(server: JarvisServer, name: str, **arguments: Any) -> dict[str, Any]:
-    """Run one of the model's tools as the model would (POST /api/tools/{name}/call)."""
+def call_tool(server: JarvisServer, tool: str, **arguments: Any) -> dict[str, Any]:
+    """Run one of the model's tools as the model would (POST /api/tools/{tool}/call)."""
     with server.client(timeout=60) as client:
-        response = client.post(f"/api/tools/{name}/call", json=arguments)
+        response = client.post(f"/api/tools/{tool}/call", json=arguments)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
