@@ -55,6 +55,9 @@ def test_arguments_become_the_fast_path_request_of_this_conversation() -> None:
     assert request.conversation_id == "c-42" and request.language == "fr"
     unknown = tools.request("HassTurnOn", "télé", "garage")
     assert unknown.slots == {"name": "télé", "area": "garage"}  # left as said: the handler says it does not know
+    # A description the house does not know as a name, but naming one of its rooms, means that room.
+    described = tools.request("HassClimateSetTemperature", "chauffage du séjour", "", temperature=22)
+    assert described.slots == {"area": "salon", "temperature": 22}
 
 
 async def test_without_home_assistant_the_tool_says_so() -> None:

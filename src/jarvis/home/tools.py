@@ -39,6 +39,15 @@ def find_area(home: HomeService, said: str) -> str | None:
     return None
 
 
+def area_in(home: HomeService, said: str) -> str | None:
+    """The room named inside a device description the house does not know as such (« chauffage du salon »)."""
+    words = f" {fold(said)} "
+    for area in home.cache.areas.values():
+        if any(f" {variant} " in words for spoken in (area.name, *area.aliases) for variant in name_variants(spoken)):
+            return area.area_id
+    return None
+
+
 class HomeTools:
     def __init__(self, intents: HomeIntents, home: HomeService, language: str) -> None:
         self.intents = intents
@@ -46,12 +55,18 @@ class HomeTools:
         self.language = language
 
     def request(self, intent: str, name: str, area: str, **slots: object) -> IntentRequest:
-        """What the fast path would have recognised, from the model's arguments. A name or room the house does
-        not have stays as said: the handler answers that it does not know it."""
+        """What the fast path would have recognised, from the model's arguments. A name the house does not have
+        but that names one of its rooms means that room; otherwise a name or room the house does not have stays as
+        said, and the handler answers that it does not know it."""
         resolved: dict[str, object] = {key: value for key, value in slots.items() if value is not None}
         words: dict[str, str] = {}
-        if name.strip():
-            resolved["name"] = find_entity(self.home, name) or name
+        entity = find_entity(self.home, name) if name.strip() else None
+        room = area_in(self.home, name) if name.strip() and entity is None and not area.strip() else None
+        if room is not None:  # « chauffage du salon »: the salon's device of the kind the tool acts on
+            resolved["area"] = room
+            words["area"] = name.strip()
+        elif name.strip():
+            resolved["name"] = entity or name
             words["name"] = name.strip()
         if area.strip():
             resolved["area"] = find_area(self.home, area) or area
