@@ -92,14 +92,11 @@ class HomeTools:
         intents = self.intents
 
         async def control_device(action: Literal["on", "off", "toggle"], name: str = "", area: str = "") -> str:
-            """Allume (on), éteint (off) ou inverse (toggle) un appareil de la maison : lumière, prise, ventilateur,
-            volet, serrure. Donne son nom, ou seulement la pièce pour tous ses appareils. Jarvis vérifie que c'est
-            fait et le dit.
+            """Allume (on), éteint (off) ou inverse (toggle) un appareil de la maison, par son nom ou sa pièce.
 
             Args:
-                action: on pour allumer, off pour éteindre, toggle pour inverser
-                name: nom de l'appareil tel que l'utilisateur le dit (« lumière du salon »), vide sinon
-                area: pièce (« salon »), vide sinon
+                name: nom de l'appareil
+                area: pièce
             """
             if action == "toggle":
                 return await self.run(intents.toggle, self.request("HassToggle", name, area))
@@ -113,41 +110,21 @@ class HomeTools:
             brightness_percent: Annotated[int, Field(ge=0, le=100)] | None = None,
             color: Color | None = None,
         ) -> str:
-            """Règle la luminosité (en %) ou la couleur d'une lumière, par son nom ou sa pièce.
-
-            Args:
-                name: nom de la lumière (« lampe de chevet »), vide sinon
-                area: pièce (« chambre »), vide sinon
-                brightness_percent: luminosité de 0 à 100
-                color: couleur, en anglais
-            """
+            """Règle la luminosité (%) ou la couleur d'une lumière, par son nom ou sa pièce."""
             request = self.request("HassLightSet", name, area, brightness=brightness_percent, color=color)
             return await self.run(intents.light_set, request)
 
         async def set_thermostat(
             temperature: Annotated[float, Field(ge=5, le=35)], name: str = "", area: str = ""
         ) -> str:
-            """Règle la consigne d'un thermostat en degrés Celsius.
-
-            Args:
-                temperature: consigne en °C
-                name: nom du thermostat, vide sinon
-                area: pièce, vide sinon
-            """
+            """Règle la consigne (°C) d'un thermostat, par son nom ou sa pièce."""
             request = self.request("HassClimateSetTemperature", name, area, temperature=temperature)
             return await self.run(intents.set_temperature, request)
 
         async def read_home(
             what: Literal["state", "temperature", "humidity"] = "state", name: str = "", area: str = ""
         ) -> str:
-            """Lit l'état d'un appareil (allumé, ouvert, verrouillé…) ou la température ou l'humidité d'une pièce,
-            tels que Home Assistant les voit maintenant.
-
-            Args:
-                what: state, temperature ou humidity
-                name: nom de l'appareil ou du capteur, vide sinon
-                area: pièce, vide sinon
-            """
+            """Lit l'état d'un appareil, ou la température ou l'humidité d'une pièce."""
             handlers: dict[str, tuple[str, Handler]] = {
                 "state": ("HassGetState", intents.get_state),
                 "temperature": ("HassClimateGetTemperature", intents.get_temperature),
@@ -165,7 +142,7 @@ class HomeTools:
 
     def weather_tool(self) -> Tool:
         async def get_weather() -> str:
-            """Donne la météo actuelle d'après Home Assistant (ou dit qu'il n'y a pas de source météo)."""
+            """Météo actuelle (Home Assistant)."""
             return await self.run(self.intents.get_weather, self.request("HassGetWeather", "", ""))
 
         return FunctionTool(get_weather, direct=True)

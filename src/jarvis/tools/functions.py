@@ -37,13 +37,23 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
     return " ".join(head.split()), args
 
 
-def _strip_titles(schema: Any) -> Any:
-    """Pydantic's `title` keys cost prompt tokens and tell the model nothing."""
-    if isinstance(schema, dict):
-        return {k: _strip_titles(v) for k, v in schema.items() if k != "title" or not isinstance(v, str)}
+def _compact(schema: Any) -> Any:
+    """Every definition is in every prompt: what tells the model nothing goes. Pydantic's `title` keys; empty
+    defaults ("" or null: the parameter is simply not required); `anyOf [T, null]` of an optional parameter, which
+    is T for the model (leaving it out means null)."""
     if isinstance(schema, list):
-        return [_strip_titles(v) for v in schema]
-    return schema
+        return [_compact(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _compact(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))}
+    if "default" in out and out["default"] in ("", None):
+        del out["default"]
+    options = out.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        (kept,) = [o for o in options if o != {"type": "null"}]
+        del out["anyOf"]
+        out = {**kept, **out}
+    return out
 
 
 def _describe_error(exc: ValidationError) -> str:
@@ -85,7 +95,7 @@ class FunctionTool:
         self.model: type[BaseModel] = create_model(
             f"{self.name}_arguments", __config__=ConfigDict(extra="forbid"), **fields
         )
-        schema = _strip_titles(self.model.model_json_schema())
+        schema = _compact(self.model.model_json_schema())
         schema.pop("additionalProperties", None)
         schema.setdefault("properties", {})
         self.parameters: dict[str, Any] = schema
