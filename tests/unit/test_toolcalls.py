@@ -198,3 +198,22 @@ def test_bare_calls_in_a_tools_wrapper_or_a_fence() -> None:
     fenced = parse_bare_call('```json\n{"name": "start_timer", "arguments": {}}\n```', names)
     assert fenced is not None and fenced.name == "start_timer"
     assert parse_bare_call('<tools>{"name": "other", "arguments": {}}</tools>', names) is None
+
+
+def test_bare_calls_with_doubled_or_unbalanced_braces() -> None:
+    """Qwen copies its template's « {{ … }} » example, and sometimes closes it once too often."""
+    from jarvis.llm.toolcalls import parse_bare_call
+
+    names = {"get_weather", "start_timer"}
+    for text in (
+        '{{"name": "get_weather", "arguments": {}}}',
+        '{{"name": "get_weather", "arguments": {}}}}',
+        '{"name": "get_weather", "arguments": {}}}',
+    ):
+        call = parse_bare_call(text, names)
+        assert call is not None and call.name == "get_weather" and call.arguments == {}, text
+    doubled = parse_bare_call('{{"name": "start_timer", "arguments": {"seconds": 5}}}}', names)
+    assert doubled is not None and doubled.arguments == {"seconds": 5}
+    # Anything else after the object is not a call.
+    assert parse_bare_call('{"name": "get_weather", "arguments": {}} puis du texte', names) is None
+    assert parse_bare_call('{{"name": "get_weather", "arguments": {', names) is None

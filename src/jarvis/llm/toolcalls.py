@@ -24,13 +24,16 @@ def _partial_tag_suffix(text: str, tag: str) -> int:
 
 
 def _loads_object(body: str) -> object:
-    """json.loads, also accepting the doubled braces Qwen copies from the example in its own chat template."""
+    """json.loads, also accepting the doubled braces Qwen copies from the example in its own chat template (and
+    the unbalanced ones it sometimes writes: « {{"name": …, "arguments": {}}}} »)."""
     try:
         return json.loads(body)
     except json.JSONDecodeError:
-        if body.startswith("{{") and body.endswith("}}"):
-            return json.loads(body[1:-1])
-        raise
+        start = len(body) - len(body.lstrip("{")) - 1  # the innermost of the leading braces
+        data, end = json.JSONDecoder().raw_decode(body, max(start, 0))
+        if body[end:].strip().strip("}"):
+            raise
+        return data
 
 
 def _parse_call(body: str) -> ToolCall | None:
