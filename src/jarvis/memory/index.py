@@ -39,6 +39,8 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 # Slack added to the quantisation error bound for float32 rounding (cosines are exact to about 1e-6).
 _ROUNDING_SLACK = 1e-4
+# How many times `limit` items get their guaranteed score computed to prune the others (see search()).
+SAMPLE = 4
 
 _STOPWORD_LIST = """
     a au aux avec ce ces cette c d de des du elle en et est etre il ils j je l la le les leur lui m ma me mes moi
@@ -177,7 +179,7 @@ class HybridIndex:
         self._scale = np.zeros(self.capacity, dtype=np.float32)
         self._code_norm = np.zeros(self.capacity, dtype=np.float32)  # || _scale * _codes ||
         self._residual = np.zeros(self.capacity, dtype=np.float32)
-        self._dots = np.zeros((1, self.capacity), dtype=np.float32)  # output buffer of the int8 scan
+        self._dots = np.zeros(self.capacity, dtype=np.float32)  # output buffer of the int8 scan
         self._alive = np.zeros(self.capacity, dtype=bool)
         self._weight = np.zeros(self.capacity, dtype=np.float32)
         self._updated = np.zeros(self.capacity, dtype=np.float64)  # POSIX seconds
@@ -208,7 +210,7 @@ class HybridIndex:
             new = np.zeros((self.capacity, *old.shape[1:]), dtype=old.dtype)
             new[: len(old)] = old
             setattr(self, name, new)
-        self._dots = np.zeros((1, self.capacity), dtype=np.float32)
+        self._dots = np.zeros(self.capacity, dtype=np.float32)
 
     def put(self, entry: Entry) -> None:
         """Add an item, or replace the item with the same id."""
@@ -287,10 +289,9 @@ class HybridIndex:
         query_scale = peak / 127.0 if peak > 0.0 else 1.0
         query_codes = np.clip(np.rint(vector / query_scale), -127, 127).astype(np.int8)
         query_residual = float(np.linalg.norm(vector - query_scale * query_codes.astype(np.float32)))
-        dots = self._dots[:, :used]
+        approx = self._dots[:used]
         # int8 dot products are exact in float32 (|c . d| <= 384 * 127 * 127 < 2**24).
-        numkong.cdist(query_codes[None, :], self._codes[:used], metric="dot", out=dots)
-        approx = dots[0]
+        numkong.cdist(query_codes[None, :], self._codes[:used], metric="dot", out=approx.reshape(1, used))
         approx *= self._scale[:used]
         approx *= query_scale
         bound = self._code_norm[:used] * query_residual
@@ -333,11 +334,21 @@ class HybridIndex:
             # An item can only score if its best possible cosine clears the floor or it shares a word.
             candidates = np.flatnonzero(alive & ((high > COSINE_FLOOR) | (keyword > 0.0)))
             if candidates.size > limit:
-                # The limit-th best guaranteed score: items whose best possible score falls below it cannot make it.
-                prior = self._prior(candidates, now)
                 shared = keyword[candidates]
-                floor = np.partition(self._relevance(low[candidates], shared) * prior, -limit)[-limit]
-                candidates = candidates[self._relevance(high[candidates], shared) * prior >= floor]
+                # Best possible scores: upper cosines, recency at its best (1; no exp over every candidate).
+                best_possible = self._relevance(high[candidates], shared) * self._weight[candidates]
+                # Guaranteed scores (lower cosines, true recency) of the likeliest few: `limit` items score at least
+                # the limit-th of them, so an item whose best possible score falls below it cannot make the top.
+                sample = SAMPLE * limit
+                likely = (
+                    np.argpartition(best_possible, -sample)[-sample:]
+                    if candidates.size > sample
+                    else np.arange(candidates.size)
+                )
+                guaranteed = self._relevance(low[candidates[likely]], shared[likely]) * self._prior(
+                    candidates[likely], now
+                )
+                candidates = candidates[best_possible >= np.partition(guaranteed, -limit)[-limit]]
             cosine = self._vectors[candidates] @ vector
         final = self._relevance(cosine, keyword[candidates]) * self._prior(candidates, now)
         scored = np.flatnonzero(final > 0.0)
