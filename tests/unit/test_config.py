@@ -199,3 +199,11 @@ def test_malformed_yaml_is_a_config_error(tmp_path: Path) -> None:
 def test_missing_file_named_by_the_environment_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JARVIS_CONFIG_FILE", str(tmp_path / "absent.yaml"))
     assert "absent.yaml" in config_error()
+
+
+def test_summary_budget_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().chat.summary_tokens == 600
+    monkeypatch.setenv("JARVIS_CHAT__SUMMARY_TOKENS", "900")
+    assert load_settings().chat.summary_tokens == 900
+    monkeypatch.setenv("JARVIS_CHAT__SUMMARY_TOKENS", "10")
+    assert "summary_tokens" in config_error()
