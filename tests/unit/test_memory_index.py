@@ -339,3 +339,24 @@ def test_zero_vector_and_zero_limit() -> None:
     assert ids(index, "fille Léa", axis(0)) == ["lyon", "zero"]
     assert ids(index, "Léa", np.zeros(DIM, dtype=np.float32)) == ["zero"]
     assert index.search("Lyon", axis(0), NOW, limit=0) == []
+
+
+def test_remove_many_at_once() -> None:
+    texts = {f"m{i}": f"Souvenir {i} : Lyon, le chat et le jardin numéro{i}x." for i in range(40)}
+    index = HybridIndex(capacity=8)
+    for i, (memory_id, text) in enumerate(texts.items()):
+        index.put(entry(memory_id, text, axis(i)))
+    gone = [f"m{i}" for i in range(0, 40, 3)]
+    index.remove_many([*gone, "m0", "never-there"])  # duplicates and unknown ids are ignored
+    for memory_id in gone:
+        del texts[memory_id]
+    assert len(index) == len(texts) == 26
+    assert all(memory_id not in index for memory_id in gone)
+    hits = index.search("Lyon chat jardin", axis(200), NOW, limit=50)
+    assert {hit.id: hit.keyword for hit in hits} == pytest.approx(reference_keyword_scores(texts, "Lyon chat jardin"))
+    assert ids(index, "numéro3x", axis(3)) == []
+    assert ids(index, "numéro4x", axis(4)) == ["m4"]
+    # Freed slots take new items, found by their own words and vectors only.
+    index.put(entry("new", "Le code du portail est 1234.", axis(0)))
+    assert ids(index, "portail", axis(0)) == ["new"]
+    assert ids(index, "numéro0x", axis(300)) == []

@@ -19,6 +19,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -120,7 +121,7 @@ class Hit:
 
 class _Postings:
     """The slots holding one term and the term's frequency in each, as arrays that grow by doubling; a removal moves
-    the last pair into the hole (BM25 sums do not care about order)."""
+    the last pair into the hole, a batch of removals compacts them in one pass (BM25 sums do not care about order)."""
 
     __slots__ = ("size", "slots", "tfs")
 
@@ -137,14 +138,21 @@ class _Postings:
         self.tfs[self.size] = tf
         self.size += 1
 
-    def discard(self, slot: int) -> None:
-        found = np.flatnonzero(self.slots[: self.size] == slot)
-        if found.size:
-            last = self.size - 1
-            position = int(found[0])
-            self.slots[position] = self.slots[last]
-            self.tfs[position] = self.tfs[last]
-            self.size = last
+    def discard(self, slots: NDArray[np.intp]) -> None:
+        held = self.slots[: self.size]
+        if len(slots) == 1:  # one item: move the last pair into its place
+            found = np.flatnonzero(held == slots[0])
+            if found.size:
+                last = self.size - 1
+                self.slots[found[0]], self.tfs[found[0]] = self.slots[last], self.tfs[last]
+                self.size = last
+            return
+        keep = ~np.isin(held, slots, kind="table")
+        kept = int(np.count_nonzero(keep))
+        if kept < self.size:
+            self.slots[:kept] = held[keep]
+            self.tfs[:kept] = self.tfs[: self.size][keep]
+            self.size = kept
 
     def arrays(self) -> tuple[NDArray[np.intp], NDArray[np.float32]]:
         return self.slots[: self.size], self.tfs[: self.size]
@@ -169,6 +177,7 @@ class HybridIndex:
     _free: list[int] = field(default_factory=list)
     _terms: list[Counter[str]] = field(default_factory=list)
     _postings: dict[str, _Postings] = field(default_factory=dict)
+    _stale: list[int] = field(default_factory=list)  # slots whose quantised copy is out of date
     _total_length: int = 0
 
     def __post_init__(self) -> None:
@@ -235,35 +244,49 @@ class HybridIndex:
         length = sum(counts.values())
         self._total_length += length
         self._length[slot] = length
-        vector = np.asarray(entry.vector, dtype=np.float32)
-        self._vectors[slot] = vector
-        codes, scale, residual = quantise(vector)
-        self._codes[slot] = codes[0]
-        self._scale[slot] = scale[0]
-        self._code_norm[slot] = scale[0] * np.linalg.norm(codes[0].astype(np.float32))
-        self._residual[slot] = residual[0]
+        self._vectors[slot] = entry.vector
+        self._stale.append(slot)  # quantised at the next search, many at once (start-up loads 100k items)
         self._alive[slot] = True
         self._weight[slot] = IMPORTANCE.get(entry.retention, 0.9)
         self._updated[slot] = entry.updated_at.timestamp()
 
     def remove(self, memory_id: str) -> None:
-        slot = self._slot.pop(memory_id, None)
-        if slot is None:
-            return
-        for term in self._terms[slot]:
+        self.remove_many([memory_id])
+
+    def remove_many(self, memory_ids: Iterable[str]) -> None:
+        """Remove items (unknown ids are ignored); each term's postings are compacted once for the whole batch."""
+        by_term: dict[str, list[int]] = {}
+        for memory_id in memory_ids:
+            slot = self._slot.pop(memory_id, None)
+            if slot is None:
+                continue
+            for term in self._terms[slot]:
+                by_term.setdefault(term, []).append(slot)
+            self._total_length -= int(self._length[slot])
+            self._terms[slot] = Counter()
+            self._ids[slot] = None
+            self._alive[slot] = False
+            self._vectors[slot] = 0.0
+            self._codes[slot] = 0
+            self._scale[slot] = self._code_norm[slot] = self._residual[slot] = 0.0
+            self._free.append(slot)
+        for term, slots in by_term.items():
             postings = self._postings.get(term)
             if postings is not None:
-                postings.discard(slot)
+                postings.discard(np.array(slots, dtype=np.intp))
                 if not postings.size:
                     del self._postings[term]
-        self._total_length -= int(self._length[slot])
-        self._terms[slot] = Counter()
-        self._ids[slot] = None
-        self._alive[slot] = False
-        self._vectors[slot] = 0.0
-        self._codes[slot] = 0
-        self._scale[slot] = self._code_norm[slot] = self._residual[slot] = 0.0
-        self._free.append(slot)
+
+    def _requantise(self) -> None:
+        if not self._stale:
+            return
+        slots = np.unique(np.array(self._stale, dtype=np.intp))
+        self._stale.clear()
+        codes, scale, residual = quantise(self._vectors[slots])
+        self._codes[slots] = codes
+        self._scale[slots] = scale
+        self._code_norm[slots] = scale * np.linalg.norm(codes.astype(np.float32), axis=1)
+        self._residual[slots] = residual
 
     def _keyword_scores(self, query: str, used: int) -> NDArray[np.float32]:
         """BM25 of every slot for the query (zero where no term is shared)."""
@@ -285,6 +308,7 @@ class HybridIndex:
 
         With row = s*c + r (codes c, scale s) and query = t*d + e (codes d, scale t):
         q . row = s*t*(c . d) + s*(c . e) + (q . r), and |s*(c . e)| <= ||s*c|| ||e||, |q . r| <= ||q|| ||r||."""
+        self._requantise()
         peak = float(np.abs(vector).max())
         query_scale = peak / 127.0 if peak > 0.0 else 1.0
         query_codes = np.clip(np.rint(vector / query_scale), -127, 127).astype(np.int8)
