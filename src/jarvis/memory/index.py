@@ -40,6 +40,8 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 # Slack added to the quantisation error bound for float32 rounding (cosines are exact to about 1e-6).
 _ROUNDING_SLACK = 1e-4
+# New rows are quantised this many at a time (one vectorised pass), or at the next search.
+QUANTISE_BATCH = 256
 # How many times `limit` items get their guaranteed score computed to prune the others (see search()).
 SAMPLE = 4
 
@@ -245,7 +247,10 @@ class HybridIndex:
         self._total_length += length
         self._length[slot] = length
         self._vectors[slot] = entry.vector
-        self._stale.append(slot)  # quantised at the next search, many at once (start-up loads 100k items)
+        # Quantised in batches (start-up loads 100k items), the last ones at the next search.
+        self._stale.append(slot)
+        if len(self._stale) >= QUANTISE_BATCH:
+            self._requantise()
         self._alive[slot] = True
         self._weight[slot] = IMPORTANCE.get(entry.retention, 0.9)
         self._updated[slot] = entry.updated_at.timestamp()
