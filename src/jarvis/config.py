@@ -220,6 +220,8 @@ class ChatSettings(BaseModel):
     max_message_chars: int = Field(4000, ge=1)
     # Tokens of past turns put in the prompt; older turns are left out.
     history_tokens: int = Field(2048, ge=0)
+    # Tokens the summary of older turns may take; past it, its oldest parts are dropped.
+    summary_tokens: int = Field(600, ge=100)
 
     @field_validator("timezone")
     @classmethod

@@ -431,7 +431,9 @@ async def build_services(
     def rewarm() -> None:
         llm.warm(prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary), pipeline.tool_specs)
 
-    pipeline.summariser = ConversationSummariser(llm, prompts, conversations, rewarm=rewarm)
+    pipeline.summariser = ConversationSummariser(
+        llm, prompts, conversations, rewarm=rewarm, summary_tokens=settings.chat.summary_tokens
+    )
     if memory is not None and settings.memory.learn:
         learner = MemoryLearner(
             memory,

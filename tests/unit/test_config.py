@@ -215,3 +215,11 @@ def test_notify_service_names_a_notify_service(
 def test_notify_service_of_another_domain_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JARVIS_HOME_ASSISTANT__NOTIFY_SERVICE", "light.turn_on")
     assert "home_assistant.notify_service" in config_error()
+
+
+def test_summary_budget_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().chat.summary_tokens == 600
+    monkeypatch.setenv("JARVIS_CHAT__SUMMARY_TOKENS", "900")
+    assert load_settings().chat.summary_tokens == 900
+    monkeypatch.setenv("JARVIS_CHAT__SUMMARY_TOKENS", "10")
+    assert "summary_tokens" in config_error()

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from jarvis.memory.index import BM25_B, BM25_K1, DIM, Entry, HybridIndex, fold, terms
+from jarvis.bench.memory import QUESTIONS, facts
+from jarvis.memory.index import BM25_B, BM25_K1, DIM, IMPORTANCE, Entry, HybridIndex, fold, quantise, terms
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
@@ -250,3 +251,112 @@ def test_keyword_scores_match_bm25_through_puts_and_removes() -> None:
                 expected = reference_keyword_scores(texts, query)
                 hits = index.search(query, axis(0), NOW, limit=50)  # orthogonal: keywords alone
                 assert {hit.id: hit.keyword for hit in hits} == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def clustered(rng: np.random.Generator, count: int, bases: int = 40) -> NDArray[np.float32]:
+    """Unit vectors like e5's: all within a narrow cone (cosines around the floor), in clusters of near copies."""
+    common = rng.normal(size=DIM)
+    common /= np.linalg.norm(common)
+    spread = rng.normal(size=(bases, DIM))
+    spread /= np.linalg.norm(spread, axis=1, keepdims=True)
+    centres = 0.9 * common + 0.45 * spread
+    vectors = centres[np.arange(count) % bases] + rng.normal(0.0, 0.012, size=(count, DIM))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32)
+
+
+def near(rng: np.random.Generator, vectors: NDArray[np.float32], count: int) -> NDArray[np.float32]:
+    """Queries in the same cone: noisy copies of some of the vectors."""
+    picked = vectors[rng.integers(0, len(vectors), size=count)] + rng.normal(0.0, 0.02, size=(count, DIM))
+    return (picked / np.linalg.norm(picked, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_quantised_rows_and_cosine_bounds_hold() -> None:
+    rng = np.random.default_rng(5)
+    vectors = clustered(rng, 300)
+    codes, scale, residual = quantise(vectors)
+    assert codes.dtype == np.int8 and np.abs(codes.astype(np.int32)).max() == 127
+    rebuilt = scale[:, None] * codes.astype(np.float32)
+    assert np.linalg.norm(vectors - rebuilt, axis=1) == pytest.approx(residual, abs=1e-6)
+    assert residual.max() < 0.02  # int8 keeps each row to about 1 % of its length
+
+    index = HybridIndex()
+    for i, vector in enumerate(vectors):
+        index.put(entry(f"m{i}", f"souvenir {i}", vector))
+    for query in [*near(rng, vectors, 20), axis(3), unit((0, 1.0), (1, -2.0))]:
+        exact = vectors @ query
+        low, high = index._cosine_bounds(query, len(vectors))
+        assert np.all(low <= exact) and np.all(exact <= high)
+        # Close to exact: the bounds are only a few hundredths wide.
+        assert float(np.max(high - low)) < 0.05
+        assert (low + high) / 2 == pytest.approx(exact, abs=0.01)
+
+
+def test_quantised_search_gives_the_exact_search_hits() -> None:
+    """On e5-like vectors crowded around the cosine floor, with shared words, mixed retention and age, slots reused:
+    the int8 scan plus float32 rescoring returns exactly the hits of the float32 scan of every item."""
+    rng = np.random.default_rng(11)
+    vectors = clustered(rng, 3000)
+    texts = facts(3000)
+    retentions = list(IMPORTANCE)
+    index = HybridIndex(capacity=64)
+    for i in range(3000):
+        age = timedelta(days=int(rng.integers(0, 900)))
+        index.put(entry(f"m{i}", texts[i], vectors[i], retentions[i % len(retentions)], NOW - age))
+    for i in range(0, 3000, 7):  # removals, then new items in the freed slots
+        index.remove(f"m{i}")
+    for i in range(0, 3000, 14):
+        index.put(entry(f"n{i}", texts[(i * 31) % 3000], vectors[(i * 17) % 3000], "normal", NOW))
+    queries = near(rng, vectors, 30)
+    for n, query in enumerate(queries):
+        text = QUESTIONS[n % len(QUESTIONS)] if n % 3 else "rien en commun"
+        for limit in (1, 5, 15):
+            fast = index.search(text, query, NOW, limit=limit)
+            exact = index.search(text, query, NOW, limit=limit, exact=True)
+            assert [h.id for h in fast] == [h.id for h in exact]
+            assert len(fast) == limit
+            for a, b in zip(fast, exact, strict=True):
+                assert a.score == pytest.approx(b.score, rel=1e-5)  # float32 rounding of the cosine
+                assert a.cosine == pytest.approx(b.cosine, abs=1e-6)
+                assert a.keyword == b.keyword
+    # A query far from every item (cosines far below the floor) and sharing no word finds nothing either way.
+    assert index.search("zzz", -queries[0], NOW) == index.search("zzz", -queries[0], NOW, exact=True) == []
+
+
+def test_equal_scores_come_in_insertion_order_both_ways() -> None:
+    index = HybridIndex()
+    for i in range(8):
+        index.put(entry(f"m{i}", "L'utilisateur habite à Lyon.", axis(0)))
+    for exact in (False, True):
+        assert [h.id for h in index.search("Lyon", axis(0), NOW, limit=3, exact=exact)] == ["m0", "m1", "m2"]
+
+
+def test_zero_vector_and_zero_limit() -> None:
+    index = HybridIndex()
+    index.put(entry("zero", "Sa fille s'appelle Léa.", np.zeros(DIM, dtype=np.float32)))
+    index.put(entry("lyon", "L'utilisateur habite à Lyon.", axis(0)))
+    # The zero vector is similar to nothing but still found by its words.
+    assert ids(index, "fille Léa", axis(0)) == ["lyon", "zero"]
+    assert ids(index, "Léa", np.zeros(DIM, dtype=np.float32)) == ["zero"]
+    assert index.search("Lyon", axis(0), NOW, limit=0) == []
+
+
+def test_remove_many_at_once() -> None:
+    texts = {f"m{i}": f"Souvenir {i} : Lyon, le chat et le jardin numéro{i}x." for i in range(40)}
+    index = HybridIndex(capacity=8)
+    for i, (memory_id, text) in enumerate(texts.items()):
+        index.put(entry(memory_id, text, axis(i)))
+    gone = [f"m{i}" for i in range(0, 40, 3)]
+    index.remove_many([*gone, "m0", "never-there"])  # duplicates and unknown ids are ignored
+    for memory_id in gone:
+        del texts[memory_id]
+    assert len(index) == len(texts) == 26
+    assert all(memory_id not in index for memory_id in gone)
+    hits = index.search("Lyon chat jardin", axis(200), NOW, limit=50)
+    assert {hit.id: hit.keyword for hit in hits} == pytest.approx(reference_keyword_scores(texts, "Lyon chat jardin"))
+    assert ids(index, "numéro3x", axis(3)) == []
+    assert ids(index, "numéro4x", axis(4)) == ["m4"]
+    # Freed slots take new items, found by their own words and vectors only.
+    index.put(entry("new", "Le code du portail est 1234.", axis(0)))
+    assert ids(index, "portail", axis(0)) == ["new"]
+    assert ids(index, "numéro0x", axis(300)) == []

@@ -112,9 +112,24 @@ def bench_memory(
         except JarvisError as exc:
             raise fail(exc.message) from exc
     output = _write(results, output, "memory")
-    table = Table("Éléments", "Recherche p50 (ms)", "p95 (ms)", "Rappel complet p95 (ms)", title="jarvis bench memory")
+    table = Table(
+        "Éléments",
+        "Recherche p50 (ms)",
+        "p95 (ms)",
+        "Exacte float32 p95 (ms)",
+        "Mêmes résultats",
+        "Rappel complet p95 (ms)",
+        title="jarvis bench memory",
+    )
     for size, row in results["retrieval"].items():
-        table.add_row(size, str(row["search"]["p50_ms"]), str(row["search"]["p95_ms"]), str(row["recall_p95_ms"]))
+        table.add_row(
+            size,
+            str(row["search"]["p50_ms"]),
+            str(row["search"]["p95_ms"]),
+            str(row["search_exact_float32"]["p95_ms"]),
+            f"{row['same_hits_as_exact']:.0%}",
+            str(row["recall_p95_ms"]),
+        )
     console.print(table)
     query = results["embedding"]["query"]
     console.print(f"Plongement d'une requête : p50 {query['p50_ms']} ms, p95 {query['p95_ms']} ms")

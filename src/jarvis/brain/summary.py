@@ -1,5 +1,11 @@
 """Long conversations keep a token budget: when older turns no longer fit, they are summarised in the background
-(never delaying a reply) and the prompt carries the summary instead of dropping them silently."""
+(never delaying a reply) and the prompt carries the summary instead of dropping them silently.
+
+The summary grows by folding, never by rewriting: each time, the model summarises only the messages that newly
+overflow, and that part is appended to the previous summary, which is kept word for word. A small model asked to
+re-summarise its own summary together with new turns drops facts (the dog's name, a date); appending cannot. The
+summary has its own token budget; past it, the oldest parts go first (logged), after memory learning has had every
+one of those turns to store their durable facts."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from jarvis.brain.prompt import PromptBuilder, Said
+from jarvis.brain.prompt import PromptBuilder, Said, estimate_tokens
 from jarvis.errors import JarvisError, LlmPreemptedError, LlmTimeoutError
 from jarvis.llm.base import ChatMessage, GenerationParams
 from jarvis.llm.service import LlmService
@@ -20,26 +26,44 @@ log = structlog.get_logger(__name__)
 ATTEMPTS = 8
 # Summarise a little more than what overflows, so that a summary is not needed again at the very next turn.
 EXTRA_MESSAGES = 4
+# Tokens the whole summary may take in every prompt (estimate_tokens); one part is at most ~160 tokens.
+SUMMARY_TOKENS = 600
 INSTRUCTION = {
     "fr": (
-        "Résume la conversation ci-dessous entre l'utilisateur et Jarvis, son assistant vocal, en au plus 80 mots, "
-        "à la troisième personne : les faits donnés par l'utilisateur, ses demandes, ce qui a été répondu ou décidé, "
-        "ce qui reste en suspens. N'ajoute rien qui n'y soit pas. Réponds seulement par le résumé."
+        "Résume l'extrait ci-dessous d'une conversation entre l'utilisateur et Jarvis, son assistant vocal, en au "
+        "plus 80 mots, à la troisième personne : les faits donnés par l'utilisateur (garde les noms, dates et "
+        "nombres exacts), ses demandes, ce qui a été répondu ou décidé, ce qui reste en suspens. N'ajoute rien qui "
+        "n'y soit pas. Réponds seulement par le résumé."
     ),
     "en": (
-        "Summarise the conversation below between the user and Jarvis, their voice assistant, in at most 80 words, "
-        "in the third person: facts the user gave, their requests, what was answered or decided, what is still "
-        "open. Add nothing that is not there. Answer with the summary only."
+        "Summarise the excerpt below of a conversation between the user and Jarvis, their voice assistant, in at "
+        "most 80 words, in the third person: facts the user gave (keep names, dates and numbers exact), their "
+        "requests, what was answered or decided, what is still open. Add nothing that is not there. Answer with "
+        "the summary only."
     ),
 }
-LABELS = {"fr": ("Résumé précédent", "Utilisateur"), "en": ("Previous summary", "User")}
+USER_LABEL = {"fr": "Utilisateur", "en": "User"}
+
+
+def fold(previous: str, part: str, budget_tokens: int = SUMMARY_TOKENS) -> tuple[str, int]:
+    """The previous summary kept word for word with the new part appended (one part a line), and how many of the
+    oldest parts were dropped to stay within the budget (the newest part is always kept)."""
+    parts = [line for line in previous.splitlines() if line.strip()]
+    part = " ".join(part.split())
+    if part:
+        parts.append(part)
+    dropped = 0
+    while len(parts) > 1 and sum(estimate_tokens(p) for p in parts) > budget_tokens:
+        parts.pop(0)
+        dropped += 1
+    return "\n".join(parts), dropped
 
 
 @dataclass(frozen=True)
 class Overflow:
     conversation_id: str
     summary: str
-    messages: list[Said]  # the oldest messages, to fold into the summary
+    messages: list[Said]  # the oldest messages not yet summarised: only these are given to the model
 
 
 class ConversationSummariser:
@@ -51,8 +75,10 @@ class ConversationSummariser:
         *,
         rewarm: Callable[[], None] | None = None,
         retry_delay_seconds: float = 2.0,
+        summary_tokens: int = SUMMARY_TOKENS,
     ) -> None:
         self.rewarm = rewarm
+        self.summary_tokens = summary_tokens
         self.llm = llm
         self.prompts = prompts
         self.conversations = conversations
@@ -82,11 +108,10 @@ class ConversationSummariser:
         await self.wait()
 
     def messages(self, overflow: Overflow) -> list[ChatMessage]:
+        """The request for the new part: the overflowing messages only (the previous summary is not rewritten)."""
         lang = self.prompts.lang
-        previous, user = LABELS[lang]
-        lines = [f"{previous} : {overflow.summary}"] if overflow.summary else []
-        lines += [
-            f"{user if m.role == 'user' else 'Jarvis'} : {m.content}"
+        lines = [
+            f"{USER_LABEL[lang] if m.role == 'user' else 'Jarvis'} : {m.content}"
             for m in overflow.messages
             if m.role in ("user", "assistant")
         ]
@@ -96,6 +121,7 @@ class ConversationSummariser:
         ]
 
     async def summarise(self, overflow: Overflow) -> str:
+        """The summary of the overflowing messages alone (the part to append)."""
         try:
             text = await self.llm.complete_in_background(self.messages(overflow), self.params)
         finally:
@@ -106,7 +132,7 @@ class ConversationSummariser:
     async def _run(self, overflow: Overflow) -> None:
         for attempt in range(ATTEMPTS):
             try:
-                summary = await self.summarise(overflow)
+                part = await self.summarise(overflow)
             except (LlmPreemptedError, LlmTimeoutError) as exc:
                 log.info("summary-deferred", code=exc.code, attempt=attempt + 1)
                 await asyncio.sleep(self.retry_delay_seconds)
@@ -114,8 +140,11 @@ class ConversationSummariser:
             except JarvisError as exc:
                 log.warning("summary-failed", code=exc.code, error=exc.message)
                 return
-            if not summary:
+            if not part:
                 return
+            summary, dropped = fold(overflow.summary, part, self.summary_tokens)
+            if dropped:
+                log.info("summary-trimmed", conversation_id=overflow.conversation_id, dropped_parts=dropped)
             upto = overflow.messages[-1].seq
             try:
                 await self.conversations.set_summary(overflow.conversation_id, summary, upto)

@@ -257,7 +257,8 @@ class MemoryService:
         async with self._lock:
             ids = await self.repo.delete_expired(self.clock())
             for memory_id in ids:
-                self._unindex(memory_id)
+                self._rows.pop(memory_id, None)
+            self.index.remove_many(ids)  # one pass over each term's postings, however many expired
         if ids:
             log.info("memory-expired", deleted=len(ids))
         return len(ids)
