@@ -263,13 +263,13 @@ class Services:
                 await engine.load()
             except JarvisError as exc:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
-        await self._warm_phrases()
+        await self.warm_phrases()
         # The system prompt with the tool definitions is long: answer "ready" once it is evaluated, not before
         # (a first question would otherwise wait for it).
         await self.llm.wait_warm()
         self.prompt_warmed = True
 
-    async def _warm_phrases(self) -> None:
+    async def warm_phrases(self) -> None:
         """Replies to home commands and timers open with a few words (« C'est fait, »): the speaker sends that
         opening alone to the voice, and with it in the phrase cache the first command is answered at once too."""
         if not self.settings.tts.phrase_cache or not self.speech.tts.ready:

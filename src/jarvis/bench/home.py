@@ -123,6 +123,7 @@ async def _text_turns(services: Services, commands: list[str], runs: int) -> dic
 async def _spoken(services: Services, corpus: Path, language: str, progress: Progress) -> dict[str, Any]:
     await services.speech.stt.load()
     await services.speech.tts.load()
+    await services.warm_phrases()  # as a server does at start-up
     tts = services.speech.tts
     cache = tts if isinstance(tts, CachedSynthesizer) else getattr(tts, "primary", None)
     if not isinstance(cache, CachedSynthesizer):
