@@ -197,7 +197,12 @@ def test_bare_calls_in_a_tools_wrapper_or_a_fence() -> None:
     assert call is not None and call.name == "start_timer" and call.arguments == {"seconds": 5}
     fenced = parse_bare_call('```json\n{"name": "start_timer", "arguments": {}}\n```', names)
     assert fenced is not None and fenced.name == "start_timer"
-    assert parse_bare_call('<tools>{"name": "other", "arguments": {}}</tools>', names) is None
+    # A call to a tool that does not exist is still a call (the loop says there is no such tool): never spoken.
+    unknown = parse_bare_call('<tools>{"name": "close_doors", "arguments": {}}</tools>', names)
+    assert unknown is not None and unknown.name == "close_doors"
+    # Other JSON, as a user may ask for, stays text.
+    assert parse_bare_call('{"name": "Léa", "age": 7}', names) is None
+    assert parse_bare_call('{"name": "Léa"}', names) is None
 
 
 def test_bare_calls_with_doubled_or_unbalanced_braces() -> None:

@@ -182,7 +182,9 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
                 await services.llm.wait_warm()
                 if (rate := _rate(stamps)) is not None:
                     jarvis_rate.values.append(rate)
-                tokens = engine.tokenize(engine.render_prompt(services.prompts.build([], STORY), None))
+                # The same prompt as Jarvis's turn (tool definitions included): both reuse the same cached prefix.
+                story = services.prompts.build([], STORY)
+                tokens = engine.tokenize(engine.render_prompt(story, services.pipeline.tool_specs))
                 if (rate := _rate(await _raw_stream(engine, tokens, max_tokens))) is not None:
                     raw_rate.values.append(rate)
         finally:

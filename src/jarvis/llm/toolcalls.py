@@ -122,7 +122,9 @@ def _strip_fence(text: str) -> str:
 
 def parse_bare_call(text: str, tool_names: set[str]) -> ToolCall | None:
     """A reply that is only a JSON object (maybe in a code fence) naming one of the tools: small models often
-    answer a tool call that way instead of with <tool_call> tags."""
+    answer a tool call that way instead of with <tool_call> tags. A call to a tool that does not exist
+    (« {"name": "close_doors", "arguments": {}} ») is a call too: the tool loop tells the model there is no such
+    tool, rather than the JSON being said to the user."""
     body = _strip_fence(text)
     if not body.startswith("{"):
         return None
@@ -130,8 +132,10 @@ def parse_bare_call(text: str, tool_names: set[str]) -> ToolCall | None:
         data = _loads_object(body)
     except json.JSONDecodeError:
         return None
-    if not isinstance(data, dict) or data.get("name") not in tool_names:
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         return None
+    if data["name"] not in tool_names and set(data) != {"name", "arguments"}:
+        return None  # some other JSON the user asked for
     return _parse_call(body)
 
 
