@@ -44,7 +44,8 @@ def busy_home_server(tmp_path_factory: pytest.TempPathFactory, home_assistant: H
 
 
 class LongStory:
-    """A streamed chat turn that keeps the model's only slot busy until stop()."""
+    """A streamed completion that keeps the model's only slot busy until stop(). It goes through the OpenAI
+    endpoint without tools, so the model writes instead of calling one of Jarvis's tools."""
 
     def __init__(self, server: JarvisServer) -> None:
         self.server = server
@@ -63,15 +64,19 @@ class LongStory:
     def _run(self) -> None:
         # (A story request gets a short answer from this voice assistant; counting runs long.)
         message = "Compte de 1 à 300, un nombre par ligne, sans rien d'autre."
+        body = {"model": "jarvis", "stream": True, "messages": [{"role": "user", "content": message}]}
         try:
             with (
                 self.server.client(timeout=300) as client,
-                client.stream("POST", "/api/chat", json={"message": message, "stream": True}) as response,
+                client.stream("POST", "/v1/chat/completions", json=body) as response,
             ):
                 for line in response.iter_lines():
-                    if line.startswith("data: "):
-                        self.events.append(json.loads(line[6:]))
-                        if self.events[-1]["type"] == "llm-delta":
+                    if line == "data: [DONE]":
+                        self.events.append({"type": "run-end"})
+                    elif line.startswith("data: "):
+                        chunk = json.loads(line[6:])
+                        self.events.append({"type": "chunk", "chunk": chunk})
+                        if any((choice.get("delta") or {}).get("content") for choice in chunk.get("choices", [])):
                             self.writing.set()
                     if self._stop.is_set():
                         break  # leaving cancels the generation
