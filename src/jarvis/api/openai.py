@@ -80,7 +80,7 @@ def _messages(body: ChatCompletionRequest, services: ServicesDep, with_tools: bo
         persona = services.prompts.system_prompt
         if with_tools:
             persona += TOOLS_HINT.get(services.prompts.language, TOOLS_HINT["fr"])
-        messages.insert(0, {"role": "system", "content": persona})
+        messages[:0] = [{"role": "system", "content": persona}, *services.prompts.profile_context()]
     return messages
 
 

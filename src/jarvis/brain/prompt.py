@@ -173,12 +173,17 @@ class PromptBuilder:
         persona = PERSONA[self.lang]
         if self.tools_hint:
             persona += TOOLS_HINT[self.lang]
+        return persona
+
+    def profile_context(self) -> list[ChatMessage]:
+        """The household profile as a system message of its own, after the persona and the tool definitions: a
+        profile edit then invalidates only these few tokens of the cached prompt, not the ~1,000 of the tools."""
         if not self.profile:
-            return persona
+            return []
         labels = PROFILE_LABELS[self.lang]
         sep = " : " if self.lang == "fr" else ": "
         lines = [f"- {labels.get(key, key)}{sep}{value}" for key, value in self.profile.items()]
-        return "\n".join([persona, "", labels["header"], *lines])
+        return [{"role": "system", "content": "\n".join([labels["header"], *lines])}]
 
     def set_profile(self, profile: dict[str, str]) -> None:
         self.profile = dict(profile)
@@ -234,6 +239,7 @@ class PromptBuilder:
         earlier = [{"role": "system", "content": f"{SUMMARY_HEADER[self.lang]}\n{summary}"}] if summary else []
         return [
             {"role": "system", "content": self.system_prompt},
+            *self.profile_context(),
             *earlier,
             *kept,
             self.context(at or self.clock()),
