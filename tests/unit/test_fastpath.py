@@ -153,11 +153,8 @@ async def test_without_home_assistant_weather_is_never_invented() -> None:
     assert reply is not None and reply.text.startswith("Je n'ai pas de source météo")
     english = await fast_path.handle("what's the weather like", "c1")
     assert english is not None and english.text.startswith("I have no weather source")
-    # A device command without Home Assistant is answered plainly, not left to a model that has no house to act
-    # on (the 1.5B model answered « allume le bureau » with a reminder).
-    with pytest.raises(HomeError) as caught:
-        await fast_path.handle("allume la lumière du salon", "c1")
-    assert caught.value.code == "home-assistant-not-configured"
+    # Names Jarvis cannot know are not guessed: the LLM answers.
+    assert await fast_path.handle("allume la lumière du salon", "c1") is None
 
 
 async def test_takes_tells_without_running_a_handler() -> None:

@@ -97,9 +97,8 @@ class HomeService:
         return [e for e in self.cache.entities.values() if e.domain in EXPOSED_DOMAINS and not e.hidden]
 
     def slot_lists(self) -> tuple[int, dict[str, SlotList]]:
-        if self.client is None or (not self.cache.entities and self.client.status != "connecting"):
-            # No Home Assistant configured, or never reached (down, bad token): still recognise commands, to say
-            # why (« Home Assistant n'est pas configuré… ») rather than leave the LLM a command it cannot do.
+        if self.client is not None and not self.cache.entities and self.client.status != "connecting":
+            # Home Assistant configured but never reached (down, bad token): still recognise commands, to say why.
             wild: dict[str, SlotList] = {"name": WildcardSlotList("name"), "area": WildcardSlotList("area")}
             return -1, wild
         if self._lists is not None and self._lists[0] == self.cache.version:
