@@ -18,6 +18,7 @@ from jarvis.models.catalog import CATALOG, PIPER_DEFAULT
 from jarvis.services import build_synthesizer
 from jarvis.stt.wer import normalize_for_wer
 from jarvis.tts.base import Speech, Synthesizer
+from jarvis.tts.cache import CachedSynthesizer
 from jarvis.tts.fallback import FallbackSynthesizer
 from jarvis.tts.piper import PiperSynthesizer
 from tests.integration.test_tts_real import WHISPER, rms, to_16k
@@ -96,9 +97,12 @@ async def test_speed_and_settings_select_the_voice(piper: PiperSynthesizer, tmp_
     # behind it (tts.fallback), or alone when the fallback is off.
     settings = Settings(data_dir=MODELS.parent, tts={"backend": "piper", "threads": 1})
     configured = build_synthesizer(settings)
-    assert isinstance(configured, FallbackSynthesizer) and isinstance(configured.primary, PiperSynthesizer)
-    assert configured.primary.model_path == VOICE
-    alone = build_synthesizer(Settings(data_dir=MODELS.parent, tts={"backend": "piper", "fallback": False}))
+    # The phrase cache sits between the fallback and the engine (a fallback's audio is never cached).
+    assert isinstance(configured, FallbackSynthesizer) and isinstance(configured.primary, CachedSynthesizer)
+    assert isinstance(configured.primary.inner, PiperSynthesizer) and configured.primary.inner.model_path == VOICE
+    alone = build_synthesizer(
+        Settings(data_dir=MODELS.parent, tts={"backend": "piper", "fallback": False, "phrase_cache": 0})
+    )
     assert isinstance(alone, PiperSynthesizer) and alone.model_path == VOICE
     # Any voice file a user brings: a copy elsewhere under another name works the same.
     own = tmp_path / "my-voice.onnx"
