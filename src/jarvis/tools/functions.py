@@ -38,15 +38,16 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
 
 
 def _compact(schema: Any) -> Any:
-    """Every definition is in every prompt: what tells the model nothing goes. Pydantic's `title` keys; empty
-    defaults ("" or null: the parameter is simply not required); `anyOf [T, null]` of an optional parameter, which
-    is T for the model (leaving it out means null)."""
+    """Every definition is in every prompt: what tells the model nothing goes. Pydantic's `title` keys; null
+    defaults (the parameter is simply not required); `anyOf [T, null]` of an optional parameter, which is T for the
+    model (leaving it out means null). An empty-string default stays: it tells the 1.5B model to leave a label
+    empty (without it, it invented « temps » as a timer's name)."""
     if isinstance(schema, list):
         return [_compact(v) for v in schema]
     if not isinstance(schema, dict):
         return schema
     out = {k: _compact(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))}
-    if "default" in out and out["default"] in ("", None):
+    if "default" in out and out["default"] is None:
         del out["default"]
     options = out.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
