@@ -70,6 +70,7 @@ def build_engine(settings: Settings) -> ChatEngine:
             api_key=llm.api_key,
             model=llm.remote_model,
             read_timeout_seconds=llm.first_token_timeout_seconds,
+            warm_timeout_seconds=llm.timeout_seconds,
         )
     from jarvis.llm.llama_cpp import LlamaCppEngine
 

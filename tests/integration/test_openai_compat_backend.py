@@ -12,10 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from jarvis.llm.base import ChatMessage, GenerationParams, ToolSpec
+from jarvis.llm.openai_compat import OpenAICompatEngine
 from tests.french import looks_french
 from tests.servers import JarvisServer, LlamaCppServer, prepared_model_path
 
 pytestmark = pytest.mark.slow
+PARAMS = GenerationParams(max_tokens=16, temperature=0.0)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,29 @@ def test_chat_goes_through_the_remote_server(jarvis: JarvisServer) -> None:
         with client.stream("POST", "/api/chat", json={"message": "Cite un fruit.", "stream": True}) as response:
             kinds = [line.split(": ", 1)[1] for line in response.iter_lines() if line.startswith("event: ")]
     assert kinds[0] == "run-start" and kinds[-1] == "run-end" and "llm-delta" in kinds
+
+
+async def test_warming_evaluates_the_prefix_on_the_remote(remote: LlamaCppServer) -> None:
+    engine = OpenAICompatEngine(remote.base_url, model="qwen-local")
+    try:
+        prefix: list[ChatMessage] = [{"role": "system", "content": "Tu es Jarvis. Réponds en français."}]
+        tools: list[ToolSpec] = [
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_time",
+                    "description": "Donne l'heure.",
+                    "parameters": {"type": "object", "properties": {}},
+                },
+            }
+        ]
+        evaluated = await engine.warm(prefix, tools)
+        # The server rendered the prefix with the tool definition, then the stand-in question.
+        assert evaluated > 20
+        chunks = [chunk async for chunk in engine.chat([*prefix, {"role": "user", "content": "Salut"}], None, PARAMS)]
+        assert "".join(chunk.text for chunk in chunks).strip()
+    finally:
+        await engine.close()
 
 
 def test_hung_remote_gives_llm_unavailable_in_bounded_time(jarvis: JarvisServer, remote: LlamaCppServer) -> None:

@@ -27,10 +27,12 @@ class OpenAICompatEngine:
         api_key: str = "none",
         model: str | None = None,
         read_timeout_seconds: float = 30.0,
+        warm_timeout_seconds: float = 120.0,
         concurrency: int = 4,
     ) -> None:
         self.base_url = base_url
         self.concurrency = concurrency
+        self._warm_timeout_seconds = warm_timeout_seconds
         self._model = model
         self._timeout_seconds = read_timeout_seconds
         self._client = openai.AsyncOpenAI(
@@ -131,7 +133,26 @@ class OpenAICompatEngine:
         )
 
     async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
-        return 0  # the remote server manages its own prompt cache
+        """Have the server evaluate the next turn's prefix now (one token generated after a stand-in question):
+        llama.cpp's server, llama-cpp-python's and Ollama reuse the longest cached prefix, vLLM its prefix cache,
+        so the real question only costs its own tokens. Returns the prompt tokens the server reports."""
+        if self._model is None:
+            return 0
+        request: dict[str, Any] = {
+            "model": self._model,
+            "messages": [*messages, {"role": "user", "content": "."}],
+            "max_tokens": 1,
+            "temperature": 0.0,
+        }
+        if tools:
+            request["tools"] = tools
+        try:
+            response = await self._client.with_options(timeout=self._warm_timeout_seconds).chat.completions.create(
+                **request
+            )
+        except openai.APIError as exc:
+            raise LlmError(t("llm-failed", detail=str(exc))) from exc
+        return response.usage.prompt_tokens if response.usage is not None else 0
 
     async def close(self) -> None:
         await self._client.close()
