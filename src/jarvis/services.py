@@ -88,6 +88,7 @@ def build_transcriber(settings: Settings) -> Transcriber:
         beam_size=stt.beam_size,
         language=stt.language or settings.chat.language,
         initial_prompt=stt.initial_prompt,
+        window_seconds=stt.window_seconds,
     )
 
 

@@ -17,6 +17,7 @@ import pytest_asyncio
 from numpy.typing import NDArray
 
 from jarvis.audio.formats import SAMPLE_RATE, decode_audio
+from jarvis.config import Settings
 from jarvis.errors import AudioError, SttError
 from jarvis.stt.faster_whisper import FasterWhisperTranscriber
 from jarvis.stt.wer import normalize_for_wer
@@ -52,14 +53,19 @@ def load_clip(clip: Clip) -> NDArray[np.int16]:
 async def transcriber() -> AsyncIterator[FasterWhisperTranscriber]:
     if not (MODEL_DIR / "model.bin").is_file():
         pytest.fail(f"{MODEL_DIR} is missing: run `jarvis setup` first")
-    engine = FasterWhisperTranscriber(MODEL_DIR, threads=2)
+    engine = FasterWhisperTranscriber(MODEL_DIR, threads=2, window_seconds=Settings().stt.window_seconds)
     await engine.load()
     yield engine
     await engine.close()
 
 
+@pytest.mark.parametrize("window_seconds", [Settings().stt.window_seconds, 30.0])
 @pytest.mark.parametrize("language", ["fr", "en"])
-async def test_corpus_word_error_rate(transcriber: FasterWhisperTranscriber, language: str) -> None:
+async def test_corpus_word_error_rate(
+    transcriber: FasterWhisperTranscriber, language: str, window_seconds: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accuracy with the default shortened encoder window and with Whisper's own 30 s window."""
+    monkeypatch.setattr(transcriber, "window_seconds", window_seconds)
     references: list[str] = []
     hypotheses: list[str] = []
     seconds: list[float] = []
@@ -75,7 +81,7 @@ async def test_corpus_word_error_rate(transcriber: FasterWhisperTranscriber, lan
         hypotheses.append(normalize_for_wer(transcript.text, language=language))
     wer = jiwer.wer(references, hypotheses)
     print(
-        f"\n{language}: {len(references)} clips, WER {wer:.3f}, "
+        f"\n{language}, {window_seconds:g} s window: {len(references)} clips, WER {wer:.3f}, "
         f"median {statistics.median(seconds):.2f} s per clip, max {max(seconds):.2f} s"
     )
     assert len(references) >= 20

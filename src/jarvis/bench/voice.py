@@ -183,10 +183,14 @@ async def run_voice_bench(
                 "tts": settings.tts.model_copy(update={"phrase_cache": 0}),
             }
         )
-        # Raw faster-whisper (no vocabulary prompt, no hotwords): the WER baseline.
+        # Raw faster-whisper (no vocabulary prompt, no hotwords, Whisper's own 30 s window): the WER baseline.
         raw_stt = build_transcriber(
             bench_settings.model_copy(
-                update={"stt": bench_settings.stt.model_copy(update={"initial_prompt": None, "hotwords": []})}
+                update={
+                    "stt": bench_settings.stt.model_copy(
+                        update={"initial_prompt": None, "hotwords": [], "window_seconds": 30.0}
+                    )
+                }
             )
         )
         services = await build_services(bench_settings)
@@ -206,7 +210,9 @@ async def run_voice_bench(
                 if listened is None:
                     raise ValueError(f"{path.name} : la détection de parole n'a trouvé aucun énoncé")
                 naive = await _naive_turn(services, audio)
+                raw_started = time.perf_counter()
                 raw = await raw_stt.transcribe(audio, language=language)
+                raw_stt_seconds = time.perf_counter() - raw_started
                 # The baseline used the model's cache; give back what Jarvis prepares while the user is silent.
                 services.llm.warm(
                     services.prompts.build_prefix(services.pipeline.last_history), services.pipeline.tool_specs
@@ -222,6 +228,7 @@ async def run_voice_bench(
                         "reference": reference,
                         "heard": heard,
                         "raw_whisper": raw.text,
+                        "raw_whisper_seconds": raw_stt_seconds,
                         "status": end.status,
                         "route": timings.route,
                         "stt_seconds": timings.stt_seconds,
@@ -265,6 +272,7 @@ async def run_voice_bench(
         "wer": _wer([r["reference"] for r in rows], [r["heard"] for r in rows], language),
         "wer_raw_faster_whisper": _wer([r["reference"] for r in rows], [r["raw_whisper"] for r in rows], language),
         "stt_seconds": _percentiles(column("stt_seconds")),
+        "raw_faster_whisper_seconds": _percentiles(column("raw_whisper_seconds")),
         "llm_first_token_seconds": _percentiles(column("llm_first_token_seconds")),
         "tts_first_audio_after_first_token_seconds": _percentiles(column("tts_first_audio_after_first_token_seconds")),
         "pipeline_to_first_audio_seconds": _percentiles(jarvis_first),
