@@ -256,3 +256,28 @@ async def test_only_real_names_are_reported_unknown() -> None:
             assert fast_path.unknown(text) is None, text
     finally:
         await home.close()
+
+
+async def test_misheard_words_are_corrected_only_into_a_whole_command() -> None:
+    async def handler(request: IntentRequest) -> str:
+        return f"{request.intent} {request.slots['name']}"
+
+    fast_path = FastPath(slot_provider=lights)
+    for intent in ("HassTurnOn", "HassTurnOff", "HassLightSet"):
+        fast_path.register(intent, handler)
+    # Words of the sentences (with their glued optional parts: « lumière[s] ») and names from the slot lists.
+    assert {"allume", "lumieres", "plafonnier", "chevet"} <= set(fast_path.vocabulary("fr"))
+    reply = await fast_path.handle("Allume la lampe de chevé", "c1")
+    assert reply is not None and reply.text == "HassTurnOn light.chambre"
+    assert fast_path.takes("Étein le plafonier", None)
+    reply = await fast_path.handle("Allume le plafonier à 50 %", "c1")
+    assert reply is not None and reply.text == "HassLightSet light.salon"
+    assert fast_path.corrected("Éteins toutes les humières", "fr") == "eteins toutes les lumieres"
+    # Not close enough to a known word, a word no command uses, or too many guesses: the LLM's.
+    for text in (
+        "allume le salut",
+        "allume la lampe de chevé et raconte-moi une histoire",
+        "Alumme la lamppe de chevé",  # three guesses
+    ):
+        assert await fast_path.handle(text, "c1") is None, text
+    assert fast_path.corrected("allume la lampe de chevet", "fr") is None  # nothing to correct

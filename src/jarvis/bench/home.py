@@ -124,6 +124,9 @@ async def _spoken(services: Services, corpus: Path, language: str, progress: Pro
     await services.speech.stt.load()
     await services.speech.tts.load()
     await services.warm_phrases()  # as a server does at start-up
+    # A misheard command goes to the model: loaded, with its prompt evaluated, as in a server that is ready.
+    await services.engine.load()
+    services.llm.warm(services.prompts.build_prefix([]), services.pipeline.tool_specs)
     tts = services.speech.tts
     cache = tts if isinstance(tts, CachedSynthesizer) else getattr(tts, "primary", None)
     if not isinstance(cache, CachedSynthesizer):

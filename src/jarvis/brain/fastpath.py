@@ -5,9 +5,10 @@ answers."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +16,23 @@ import structlog
 from hassil import Intents, recognize_best
 from hassil.intents import SlotList, TextSlotList
 from home_assistant_intents import get_intents
+from rapidfuzz import fuzz, process
 
 from jarvis.errors import JarvisError
 
 log = structlog.get_logger(__name__)
+
+# Misheard words (« éteins toutes les humières ») are replaced by the closest word the sentences know when they are
+# this similar (RapidFuzz ratio, 0-100) and this long, at most this many per sentence; the corrected sentence is
+# only used when it is a whole command.
+CORRECTION_MIN_SCORE = 80.0
+CORRECTION_MIN_LETTERS = 4
+CORRECTION_MAX_WORDS = 2
+WORD = re.compile(r"[^\W\d_]+")
+# Rule and list references in hassil templates (<name>, {area}) are not words anyone says.
+TEMPLATE_REFERENCE = re.compile(r"<[^>]*>|\{[^}]*\}")
+ALTERNATIVES = re.compile(r"\(([^()\[\]]*)\)")
+OPTIONAL = re.compile(r"\[([^()\[\]]*)\]")
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,39 @@ def as_said(text: str, folded: str) -> str:
     return text[start : start + len(folded)].lower()
 
 
+def _one_expansion(template: str, *, first: bool) -> str:
+    """`template` with each alternative group replaced by its first (or last) choice, and optional parts kept (or
+    dropped), innermost groups first."""
+
+    def choose(match: re.Match[str]) -> str:
+        choices = match.group(1).split("|")
+        return choices[0] if first else choices[-1]
+
+    while True:
+        expanded = OPTIONAL.sub(choose if first else "", ALTERNATIVES.sub(choose, template))
+        if expanded == template:
+            return template
+        template = expanded
+
+
+def _template_words(value: Any) -> Iterator[str]:
+    """Every word a user may say in hassil sentence data (sentences, rules, list values, skip words)."""
+    if isinstance(value, str):
+        text = TEMPLATE_REFERENCE.sub(" ", value)
+        yield from WORD.findall(text)
+        # Alternatives and optional parts glued to a word (« lumière[s] », « (r|R)éveil »): the whole words too,
+        # with the first alternative and the optional parts, then with the last alternative and without them.
+        yield from WORD.findall(_one_expansion(text, first=True))
+        yield from WORD.findall(_one_expansion(text, first=False))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _template_words(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in ("slots", "requires_context", "excludes_context", "metadata", "context", "out", "range"):
+                yield from _template_words(item)
+
+
 def _fold_data(value: Any) -> Any:
     if isinstance(value, str):
         return fold(value)
@@ -107,6 +154,9 @@ class FastPath:
     _unknown_intents: dict[str, Intents] = field(default_factory=dict)
     _lists: tuple[int, dict[str, SlotList]] | None = None
     _pending: dict[str, _Pending] = field(default_factory=dict)
+    # Per language: the folded words of the sentences, and with the names of the slot lists (by their version).
+    _sentence_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    _vocabulary: dict[str, tuple[int | None, list[str]]] = field(default_factory=dict)
 
     def register(
         self,
@@ -142,7 +192,57 @@ class FastPath:
                 data["intents"].setdefault(name, {"data": []})["data"].extend(blocks)
             intents = Intents.from_dict(_fold_data(data))
             self._intents[language] = intents
+            self._sentence_words[language] = frozenset(fold(word) for word in _template_words(data))
         return intents
+
+    def vocabulary(self, language: str) -> list[str]:
+        """The folded words a command may use: the sentences' and the names in the slot lists (devices, areas)."""
+        self.intents(language)
+        version, lists = self.slot_provider() if self.slot_provider is not None else (None, {})
+        cached = self._vocabulary.get(language)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        words = set(self._sentence_words[language])
+        for slot_list in lists.values():
+            for value in getattr(slot_list, "values", ()):
+                words.update(fold(word) for word in WORD.findall(getattr(value.text_in, "text", "")))
+        vocabulary = sorted(words)
+        self._vocabulary[language] = (version, vocabulary)
+        return vocabulary
+
+    def corrected(self, text: str, language: str) -> str | None:
+        """`text` with its misheard words replaced by the closest known ones (folded), or None when no word needs
+        it or too many would."""
+        vocabulary = self.vocabulary(language)
+        known = set(vocabulary)
+        words = WORD.findall(fold(text))
+        replaced: list[tuple[str, str]] = []
+        for word in words:
+            if len(word) < CORRECTION_MIN_LETTERS or word in known:
+                continue
+            match = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=CORRECTION_MIN_SCORE)
+            if match is None:
+                return None  # a word no command uses: a sentence for the LLM
+            replaced.append((word, match[0]))
+        if not replaced or len(replaced) > CORRECTION_MAX_WORDS:
+            return None
+        folded = fold(text)
+        for word, closest in replaced:
+            folded = re.sub(rf"\b{re.escape(word)}\b", closest, folded, count=1)
+        return folded
+
+    def _recognize_heard(self, text: str, language: str, conversation_id: str) -> IntentRequest | None:
+        """The sentence as heard, else with misheard words corrected (logged, so that wrong guesses show)."""
+        request = self.recognize(text, language, conversation_id)
+        if request is not None:
+            return request
+        corrected = self.corrected(text, language)
+        if corrected is None:
+            return None
+        request = self.recognize(corrected, language, conversation_id)
+        if request is not None:
+            log.info("fast-path-corrected", heard=text, corrected=corrected, intent=request.intent)
+        return request
 
     def warm(self) -> None:
         """Parse the sentence data and run one recognition per language (the first one costs the most)."""
@@ -197,7 +297,7 @@ class FastPath:
         pending = self._pending.get(conversation_id) if conversation_id is not None else None
         if pending is not None and pending.expires > time.monotonic():
             return True
-        if any(self.recognize(text, language, conversation_id or "") is not None for language in self.languages):
+        if any(self._recognize_heard(text, language, conversation_id or "") for language in self.languages):
             return True
         return self.unknown(text) is not None
 
@@ -228,7 +328,7 @@ class FastPath:
             if answer is not None:
                 return FastReply(answer, "follow-up")
         for language in self.languages:
-            request = self.recognize(text, language, conversation_id)
+            request = self._recognize_heard(text, language, conversation_id)
             if request is None:
                 continue
             try:

@@ -51,7 +51,7 @@ def timer_tools(timers: TimerService) -> list[Tool]:
             hours: nombre d'heures
             minutes: nombre de minutes
             seconds: nombre de secondes
-            label: nom court du minuteur (par exemple « pâtes »), vide si l'utilisateur n'en donne pas
+            label: le nom que l'utilisateur donne au minuteur, ou vide s'il n'en donne pas
         """
         timer = await timers.start(hours * 3600 + minutes * 60 + seconds, label)
         return timers.describe_started(timer)
