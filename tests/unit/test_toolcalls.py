@@ -219,6 +219,10 @@ def test_bare_calls_with_doubled_or_unbalanced_braces() -> None:
         assert call is not None and call.name == "get_weather" and call.arguments == {}, text
     doubled = parse_bare_call('{{"name": "start_timer", "arguments": {"seconds": 5}}}}', names)
     assert doubled is not None and doubled.arguments == {"seconds": 5}
-    # Anything else after the object is not a call.
-    assert parse_bare_call('{"name": "get_weather", "arguments": {}} puis du texte', names) is None
+    # Text after the call claims a result before the tool ran: the call is made, the text is not said.
+    claimed = parse_bare_call(
+        '{{"name": "start_timer", "arguments": {"seconds": 20}}}\n\nRappel : le minuteur est lancé.', names
+    )
+    assert claimed is not None and claimed.name == "start_timer" and claimed.arguments == {"seconds": 20}
+    assert parse_bare_call('{"name": "Léa", "age": 7} puis du texte', names) is None
     assert parse_bare_call('{{"name": "get_weather", "arguments": {', names) is None

@@ -23,17 +23,24 @@ def _partial_tag_suffix(text: str, tag: str) -> int:
     return 0
 
 
-def _loads_object(body: str) -> object:
-    """json.loads, also accepting the doubled braces Qwen copies from the example in its own chat template (and
-    the unbalanced ones it sometimes writes: « {{"name": …, "arguments": {}}}} »)."""
+def _leading_object(body: str) -> tuple[object, str]:
+    """The JSON value at the start of `body` and the text after it. Accepts the doubled braces Qwen copies from the
+    example in its own chat template, and the unbalanced ones it sometimes writes: « {{"name": …, "arguments": {}}}} »
+    (the closing braces left over are not part of the rest)."""
     try:
-        return json.loads(body)
+        return json.loads(body), ""
     except json.JSONDecodeError:
         start = len(body) - len(body.lstrip("{")) - 1  # the innermost of the leading braces
         data, end = json.JSONDecoder().raw_decode(body, max(start, 0))
-        if body[end:].strip().strip("}"):
-            raise
-        return data
+        return data, body[end:].lstrip().lstrip("}").strip()
+
+
+def _loads_object(body: str) -> object:
+    """json.loads, with the brace slips of _leading_object, and nothing else after the value."""
+    data, rest = _leading_object(body)
+    if rest:
+        raise json.JSONDecodeError("text after the JSON value", body, len(body) - len(rest))
+    return data
 
 
 def _parse_call(body: str) -> ToolCall | None:
@@ -42,6 +49,10 @@ def _parse_call(body: str) -> ToolCall | None:
     except json.JSONDecodeError:
         log.warning("tool-call-invalid-json", body=body[:200])
         return None
+    return _call_from(data, body)
+
+
+def _call_from(data: object, body: str) -> ToolCall | None:
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         log.warning("tool-call-invalid-shape", body=body[:200])
         return None
@@ -121,22 +132,25 @@ def _strip_fence(text: str) -> str:
 
 
 def parse_bare_call(text: str, tool_names: set[str]) -> ToolCall | None:
-    """A reply that is only a JSON object (maybe in a code fence) naming one of the tools: small models often
+    """A reply that starts with a JSON object (maybe in a code fence) naming one of the tools: small models often
     answer a tool call that way instead of with <tool_call> tags. A call to a tool that does not exist
     (« {"name": "close_doors", "arguments": {}} ») is a call too: the tool loop tells the model there is no such
-    tool, rather than the JSON being said to the user."""
+    tool, rather than the JSON being said to the user. Text after the call (« Le minuteur est lancé. ») is dropped:
+    it claims a result before the tool ran; the reply comes after the tool's result."""
     body = _strip_fence(text)
     if not body.startswith("{"):
         return None
     try:
-        data = _loads_object(body)
+        data, rest = _leading_object(body)
     except json.JSONDecodeError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         return None
     if data["name"] not in tool_names and set(data) != {"name", "arguments"}:
         return None  # some other JSON the user asked for
-    return _parse_call(body)
+    if rest:
+        log.info("tool-call-text-dropped", text=rest.removesuffix("```").strip()[:200])
+    return _call_from(data, body)
 
 
 def could_be_bare_call(text: str) -> bool:
