@@ -44,6 +44,7 @@ def configure_logging(settings: LogSettings) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # Chatty at INFO: uvicorn's access log duplicates our request metrics; alembic and httpx narrate routine work.
-    for name in ("uvicorn.access", "alembic", "httpx"):
+    # Chatty at INFO: uvicorn's access log duplicates our request metrics; alembic, httpx and faster-whisper
+    # (« Processing audio with duration … » per clip) narrate routine work.
+    for name in ("uvicorn.access", "alembic", "httpx", "faster_whisper"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))

@@ -71,6 +71,9 @@ async def test_status_list_and_cancel(fast_path: FastPath, timers: TimerService)
     assert "de 3 minutes" not in text
     text, _ = await say(fast_path, "quels minuteurs sont en cours ?")
     assert "pâtes" in text and "de 3 minutes" in text
+    # As Whisper writes « combien de temps reste-t-il ».
+    text, intent = await say(fast_path, "Combien de temps restent-ils ?")
+    assert intent == "HassTimerStatus" and "pâtes" in text and "de 3 minutes" in text
     text, intent = await say(fast_path, "annule le minuteur des pâtes")
     assert intent == "HassCancelTimer" and text == "C'est annulé : pâtes."
     assert [t.duration_seconds for t in await timers.list()] == [180]

@@ -98,6 +98,9 @@ SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
                     "(liste|donne-moi|donne moi|dis-moi|dis moi|montre-moi|montre moi) (les|mes) <minuteurs>"
                     " [en cours]",
                     "(ou en est|ou en sont) [<le>|<mon>|les|mes] (<minuteur>|<minuteurs>)",
+                    # How Whisper often writes « reste-t-il » (same sound).
+                    "[encore] combien de temps (restent-ils|restent ils|reste-il|reste il)"
+                    " [(sur|dans) [<le>|<mon>] <minuteur>]",
                     "(y a-t-il|y a t il|il y a|est-ce qu'il y a|j'ai) (des|un) (<minuteur>|<minuteurs>) [en cours]",
                 ],
                 "expansion_rules": _FR_RULES,
