@@ -174,27 +174,27 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
             assert isinstance(engine, LlamaCppEngine)
             await engine.load()
             floor, new_tokens = await _new_token_floor(services, engine, runs)
-            jarvis_rate, raw_rate = Samples(), Samples()
+            jarvis_rate, raw_rate, paired = Samples(), Samples(), Samples()
             max_tokens = services.params.max_tokens
             for index in range(runs):
                 progress(f"throughput {index + 1}/{runs}")
                 _, stamps, _ = await _turn(services, STORY, None)
                 await services.llm.wait_warm()
-                if (rate := _rate(stamps)) is not None:
-                    jarvis_rate.values.append(rate)
+                jarvis = _rate(stamps)
                 # The same prompt as Jarvis's turn (tool definitions included): both reuse the same cached prefix.
                 story = services.prompts.build([], STORY)
                 tokens = engine.tokenize(engine.render_prompt(story, services.pipeline.tool_specs))
-                if (rate := _rate(await _raw_stream(engine, tokens, max_tokens))) is not None:
-                    raw_rate.values.append(rate)
+                raw = _rate(await _raw_stream(engine, tokens, max_tokens))
+                jarvis_rate.values.extend([jarvis] if jarvis is not None else [])
+                raw_rate.values.extend([raw] if raw is not None else [])
+                if jarvis is not None and raw is not None:
+                    paired.values.append(jarvis / raw)
         finally:
             await services.close()
 
-    ratio = (
-        statistics.median(jarvis_rate.values) / statistics.median(raw_rate.values)
-        if jarvis_rate.values and raw_rate.values
-        else None
-    )
+    # The median of each run's ratio with its raw run just after: a machine that slows down or speeds up during the
+    # benchmark (shared CPUs) moves both sides of a pair alike.
+    ratio = statistics.median(paired.values) if paired.values else None
     results = {
         "benchmark": "llm",
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -217,6 +217,7 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
         "jarvis_tokens_per_second": jarvis_rate.summary(),
         "raw_llama_cpp_tokens_per_second": raw_rate.summary(),
         "throughput_ratio": round(ratio, 4) if ratio is not None else None,
+        "throughput_ratio_per_run": [round(value, 4) for value in paired.values],
         "targets": {"throughput_ratio_min": 0.95, "warm_ttft_seconds_max": 0.15},
     }
     return results
