@@ -64,6 +64,8 @@ def home_server(tmp_path_factory: pytest.TempPathFactory, home_assistant: HomeAs
             "JARVIS_HOME_ASSISTANT__RECONNECT_MAX_SECONDS": "2",
             # Finished timers also go to HA's persistent notifications (tests/home_assistant_config loads notify).
             "JARVIS_HOME_ASSISTANT__NOTIFY_SERVICE": "notify.persistent_notification",
+            # The test house's alarm (tests/home_assistant_config) asks for this code to disarm.
+            "JARVIS_HOME_ASSISTANT__ALARM_CODE": "1234",
         },
     ).start(wait_ready=False)
     wait_home_connected(jarvis)

@@ -312,6 +312,9 @@ class HomeAssistantSettings(BaseModel):
     # Finished timers and reminders are also sent to this notify service (e.g. "notify.mobile_app_phone"); off
     # when empty. A notification that fails is logged and never stops the timer.
     notify_service: str | None = None
+    # The code sent to alarm panels that ask for one (arming with code_arm_required, disarming); without it Jarvis
+    # says the code is needed instead of failing in Home Assistant.
+    alarm_code: SecretStr | None = None
 
     @field_validator("notify_service")
     @classmethod

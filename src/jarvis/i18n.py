@@ -129,6 +129,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-confirm": "Voulez-vous vraiment {verb} {name} ? Répondez oui ou non.",
         "home-cancelled": "D'accord, je ne fais rien.",
         "home-done": "C'est fait, {name} est {state}.",
+        "home-alarm-code-missing": (
+            "{name} demande un code : indiquez-le à Jarvis dans le réglage home_assistant.alarm_code"
+            " (JARVIS_HOME_ASSISTANT__ALARM_CODE)."
+        ),
         "home-done-many": "C'est fait pour {count} appareils.",
         "home-failed-some": "Échec pour {names}.",
         "home-brightness-done": "C'est fait, {names} à {percent} %.",
@@ -291,6 +295,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-confirm": "Do you really want to {verb} {name}? Answer yes or no.",
         "home-cancelled": "All right, I will not do anything.",
         "home-done": "Done, {name} is {state}.",
+        "home-alarm-code-missing": (
+            "{name} asks for a code: give it to Jarvis in the home_assistant.alarm_code setting"
+            " (JARVIS_HOME_ASSISTANT__ALARM_CODE)."
+        ),
         "home-done-many": "Done for {count} devices.",
         "home-failed-some": "Failed for {names}.",
         "home-brightness-done": "Done, {names} at {percent} %.",

@@ -178,6 +178,24 @@ def test_sensitive_domain_needs_a_spoken_yes(home_server: JarvisServer, home_ass
     assert home_assistant.state("lock.porte_d_entree")["state"] == "unlocked"
 
 
+def test_alarm_is_armed_in_a_mode_and_disarmed_with_the_code_after_a_spoken_yes(
+    home_server: JarvisServer, home_assistant: HomeAssistant
+) -> None:
+    assert home_assistant.state("alarm_control_panel.alarme")["state"] == "disarmed"
+    question = chat(home_server, "active l'alarme en mode nuit")
+    assert question["reply"] == "Voulez-vous vraiment armer l'alarme ? Répondez oui ou non.", question
+    assert home_assistant.state("alarm_control_panel.alarme")["state"] == "disarmed"
+    armed = chat(home_server, "oui", question["conversation_id"])
+    assert armed["reply"] == "C'est fait, l'alarme est armée en mode nuit.", armed
+    assert home_assistant.state("alarm_control_panel.alarme")["state"] == "armed_night"
+    question = chat(home_server, "désarme l'alarme")
+    assert question["reply"] == "Voulez-vous vraiment désarmer l'alarme ? Répondez oui ou non.", question
+    disarmed = chat(home_server, "oui", question["conversation_id"])
+    # Home Assistant refuses to disarm without the code: this proves Jarvis sent the configured one.
+    assert disarmed["reply"] == "C'est fait, l'alarme est désarmée.", disarmed
+    assert home_assistant.state("alarm_control_panel.alarme")["state"] == "disarmed"
+
+
 def test_unknown_device_gets_a_clear_answer_not_the_llm(home_server: JarvisServer) -> None:
     """A command for something this house does not have: said at once by the fast path (the model, absent on this
     server, is never asked — it could only pretend)."""

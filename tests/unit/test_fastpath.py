@@ -14,7 +14,7 @@ from jarvis.errors import HomeError, JarvisError
 from jarvis.home.cache import Entity, EntityCache
 from jarvis.home.intents import HomeIntents, color_reached
 from jarvis.home.phrasing import agree, in_place, number, with_article
-from jarvis.home.service import HomeService, name_variants
+from jarvis.home.service import Action, HomeService, name_variants
 
 
 def test_fold_removes_accents_case_and_curly_apostrophes() -> None:
@@ -281,3 +281,50 @@ async def test_misheard_words_are_corrected_only_into_a_whole_command() -> None:
     ):
         assert await fast_path.handle(text, "c1") is None, text
     assert fast_path.corrected("allume la lampe de chevet", "fr") is None  # nothing to correct
+
+
+async def test_alarm_sentences_modes_and_code() -> None:
+    home = HomeService(HomeAssistantSettings(url="http://127.0.0.1:9", token="t"))
+    home.cache.load(
+        [
+            {
+                "entity_id": "alarm_control_panel.alarme",
+                "state": "disarmed",
+                "attributes": {"friendly_name": "Alarme", "code_format": "number", "code_arm_required": False},
+            },
+            {"entity_id": "light.salon", "state": "off", "attributes": {"friendly_name": "Lumière du salon"}},
+        ]
+    )
+    fast_path = FastPath()
+    HomeIntents(home, fast_path).register()
+    try:
+        for text, language, intent, mode in (
+            ("active l'alarme", "fr", "HassTurnOn", None),
+            ("arme l'alarme en mode nuit", "fr", "HassTurnOn", "night"),
+            ("mets l'alarme en mode absence", "fr", "HassTurnOn", "away"),
+            ("désarme l'alarme", "fr", "HassTurnOff", None),
+            ("désactive l'alarme", "fr", "HassTurnOff", None),
+            ("arm the alarme in night mode", "en", "HassTurnOn", "night"),
+            ("disarm the alarme", "en", "HassTurnOff", None),
+        ):
+            request = fast_path.recognize(text, language, "c1")
+            assert request is not None, text
+            assert request.intent == intent and request.slots["name"] == "alarm_control_panel.alarme", text
+            assert request.slots.get("alarm_mode") == mode, text
+        # « arme » is for alarms only: not a way to turn a light on.
+        assert fast_path.recognize("arme la lumière du salon", "fr", "c1") is None
+        alarm = home.cache.entities["alarm_control_panel.alarme"]
+        disarm = Action("alarm_control_panel", "alarm_disarm", {}, lambda e: True)
+        arm = Action("alarm_control_panel", "alarm_arm_night", {}, lambda e: True)
+        assert home._code(alarm, arm, "fr") == {}  # code_arm_required: false
+        with pytest.raises(HomeError, match=r"L'alarme demande un code .* home_assistant\.alarm_code"):
+            home._code(alarm, disarm, "fr")
+        coded = HomeService(HomeAssistantSettings(url="http://127.0.0.1:9", token="t", alarm_code="1234"))
+        try:
+            assert coded._code(alarm, disarm, "fr") == {"code": "1234"}
+        finally:
+            await coded.close()
+        assert agree("armé en mode nuit", "Alarme", "fr") == "armée en mode nuit"
+        assert agree("en chauffe", "Chaudière", "fr") == "en chauffe"
+    finally:
+        await home.close()

@@ -17,7 +17,10 @@ from jarvis.i18n import t
 
 YES = frozenset({"oui", "oui oui", "ouais", "oui vas-y", "vas-y", "confirme", "je confirme", "d'accord", "yes", "ok"})
 NO = frozenset({"non", "non merci", "annule", "laisse tomber", "no", "cancel"})
-TOGGLEABLE = {"light", "switch", "fan", "input_boolean", "humidifier", "lock", "cover", "climate", "scene", "script"}
+TOGGLEABLE = {
+    "light", "switch", "fan", "input_boolean", "humidifier", "lock", "cover", "climate", "scene", "script",
+    "alarm_control_panel",
+}  # fmt: skip
 
 # What Home Assistant's sentences lack and Jarvis needs (hassil format, matched after accent folding).
 EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
@@ -30,6 +33,14 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
                 "slots": {"domain": "light", "scope": "all"},
             },
             {"sentences": ["(allume|eclaire) (la lumiere|la lampe)"], "slots": {"domain": "light", "scope": "one"}},
+            {
+                "sentences": [
+                    "(arme|active|enclenche|mets en marche|mets|allume) [l'|la|le|mon|ma] {name} [en] [mode]"
+                    " {alarm_mode}",
+                    "(arme|active|enclenche|mets en marche|allume) [l'|la|le|mon|ma] {name}",
+                ],
+                "requires_context": {"domain": "alarm_control_panel"},
+            },
         ],
         "HassTurnOff": [
             {
@@ -37,6 +48,10 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
                 "slots": {"domain": "light", "scope": "all"},
             },
             {"sentences": ["(eteins|coupe) (la lumiere|la lampe)"], "slots": {"domain": "light", "scope": "one"}},
+            {
+                "sentences": ["(desarme|desactive|arrete|coupe|eteins) [l'|la|le|mon|ma] {name}"],
+                "requires_context": {"domain": "alarm_control_panel"},
+            },
         ],
         "HassClimateGetTemperature": [
             {
@@ -70,6 +85,10 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
                 "slots": {"domain": "light", "scope": "all"},
             },
             {"sentences": ["turn on the light", "turn the light on"], "slots": {"domain": "light", "scope": "one"}},
+            {
+                "sentences": ["arm [the] {name} [in] [mode] {alarm_mode} [mode]", "arm [the] {name}"],
+                "requires_context": {"domain": "alarm_control_panel"},
+            },
         ],
         "HassTurnOff": [
             {
@@ -77,11 +96,24 @@ EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
                 "slots": {"domain": "light", "scope": "all"},
             },
             {"sentences": ["turn off the light", "turn the light off"], "slots": {"domain": "light", "scope": "one"}},
+            {"sentences": ["disarm [the] {name}"], "requires_context": {"domain": "alarm_control_panel"}},
         ],
         "JarvisGetHumidity": [
             {"sentences": ["what is the humidity [in [the] {area}]", "how humid is it [in [the] {area}]"]}
         ],
     },
+}
+
+# Alarm modes (Home Assistant's alarm_arm_<mode> services and armed_<mode> states), as said.
+ALARM_MODES: dict[str, dict[str, Any]] = {
+    "fr": {
+        "values": [
+            {"in": "(nuit|de nuit)", "out": "night"},
+            {"in": "(maison|presence|domicile|partiel)", "out": "home"},
+            {"in": "(absence|absent|total|exterieur)", "out": "away"},
+        ]
+    },
+    "en": {"values": [{"in": "night", "out": "night"}, {"in": "home", "out": "home"}, {"in": "away", "out": "away"}]},
 }
 
 # Commands whose unknown names are answered by the fast path (questions about unknown things go to the LLM).
@@ -99,14 +131,19 @@ ON_OFF: dict[tuple[str, bool], tuple[str, str, str]] = {
     ("lock", False): ("lock", "unlock", "unlocked"),
     ("cover", True): ("cover", "open_cover", "open"),
     ("cover", False): ("cover", "close_cover", "closed"),
+    ("alarm_control_panel", False): ("alarm_control_panel", "alarm_disarm", "disarmed"),
 }
 STATE_WORDS = {
     "fr": {"on": "allumé", "off": "éteint", "locked": "verrouillé", "unlocked": "déverrouillé", "open": "ouvert",
            "closed": "fermé", "heat": "en chauffe", "cool": "en refroidissement", "auto": "en mode automatique",
-           "unavailable": "indisponible", "unknown": "inconnu"},
+           "unavailable": "indisponible", "unknown": "inconnu", "armed_away": "armé en mode absence",
+           "armed_home": "armé en mode présence", "armed_night": "armé en mode nuit", "disarmed": "désarmé",
+           "arming": "en cours d'armement", "pending": "en attente de code", "triggered": "déclenché"},
     "en": {"on": "on", "off": "off", "locked": "locked", "unlocked": "unlocked", "open": "open", "closed": "closed",
            "heat": "heating", "cool": "cooling", "auto": "in auto mode", "unavailable": "unavailable",
-           "unknown": "unknown"},
+           "unknown": "unknown", "armed_away": "armed (away)", "armed_home": "armed (home)",
+           "armed_night": "armed (night)", "disarmed": "disarmed", "arming": "arming", "pending": "pending",
+           "triggered": "triggered"},
 }  # fmt: skip
 WEATHER_FR = {
     "clear-night": "nuit claire", "cloudy": "nuageux", "fog": "brouillard", "hail": "grêle", "lightning": "orages",
@@ -161,8 +198,12 @@ def _kelvin_action(kelvin: int) -> Action:
     return Action("light", "turn_on", {"color_temp_kelvin": kelvin}, reached)
 
 
-def _action(entity: Entity, on: bool) -> Action:
+def _action(entity: Entity, on: bool, alarm_mode: str | None = None) -> Action:
     domain = entity.domain
+    if domain == "alarm_control_panel" and on:
+        # Armed, or arming while the exit delay runs (Home Assistant's arming_time): both mean it was done.
+        mode = alarm_mode if alarm_mode in ("away", "home", "night") else "away"
+        return Action(domain, f"alarm_arm_{mode}", {}, lambda e: e.state in (f"armed_{mode}", "arming"))
     service_domain, service, state = ON_OFF.get((domain, on), (domain, "turn_on" if on else "turn_off", ""))
     if domain in ("scene", "script"):
         return Action(service_domain, service, {}, lambda _e: True)
@@ -193,8 +234,10 @@ class HomeIntents:
             "HassGetState": self.get_state,
             "HassGetWeather": self.get_weather,
         }
+        lists = {lang: {"alarm_mode": modes} for lang, modes in ALARM_MODES.items()}
         for intent, handler in handlers.items():
-            fast.register(intent, handler, {lang: blocks.get(intent, []) for lang, blocks in EXTRA_SENTENCES.items()})
+            sentences = {lang: blocks.get(intent, []) for lang, blocks in EXTRA_SENTENCES.items()}
+            fast.register(intent, handler, sentences, lists)
         # « allume la télé » in a house without one: say so, rather than leave the LLM a command it cannot do.
         fast.unknown_provider = self.home.unknown_lists
         fast.unknown_intents = UNKNOWN_INTENTS
@@ -286,8 +329,9 @@ class HomeIntents:
 
     async def _turn_now(self, request: IntentRequest, targets: list[Entity], on: bool) -> str:
         language = request.language
+        mode = request.slots.get("alarm_mode")
         results = await asyncio.gather(
-            *(self.home.act(e, _action(e, on), language) for e in targets), return_exceptions=True
+            *(self.home.act(e, _action(e, on, mode), language) for e in targets), return_exceptions=True
         )
         failed = [(e, r) for e, r in zip(targets, results, strict=True) if isinstance(r, BaseException)]
         done = [r for r in results if isinstance(r, Entity)]

@@ -92,9 +92,13 @@ def number(value: float | str, language: str) -> str:
     return text.replace(".", ",") if language == "fr" else text
 
 
-def agree(word: str, name: str, language: str) -> str:
-    """French past participles agree with the name: 'allumé' -> 'allumée' for 'la lumière'."""
-    return word + "e" if language == "fr" and feminine(name) and not word.endswith("e") else word
+def agree(words: str, name: str, language: str) -> str:
+    """French past participles agree with the name: 'allumé' -> 'allumée' for 'la lumière', 'armé en mode nuit'
+    -> 'armée en mode nuit' for 'l'alarme' (the first word; « en chauffe » has no participle)."""
+    first, space, rest = words.partition(" ")
+    if language != "fr" or not feminine(name) or first.endswith("e") or first in ("en", "à"):
+        return words
+    return first + "e" + space + rest
 
 
 def capitalize(text: str) -> str:

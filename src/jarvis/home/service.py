@@ -174,7 +174,8 @@ class HomeService:
                 t("home-entity-unavailable", language, name=capitalize(with_article(current.name, language or "fr"))),
                 code="home-entity-unavailable",
             )
-        await client.call_service(action.domain, action.service, {"entity_id": entity.entity_id, **action.data})
+        data = {"entity_id": entity.entity_id, **action.data, **self._code(current, action, language)}
+        await client.call_service(action.domain, action.service, data)
         done = await self.cache.wait_for(entity.entity_id, action.expect, self.settings.verify_timeout_seconds)
         if done is None:
             raise HomeError(
@@ -182,6 +183,19 @@ class HomeService:
                 code="home-action-not-verified",
             )
         return done
+
+    def _code(self, entity: Entity, action: Action, language: str | None) -> dict[str, str]:
+        """The alarm code for a panel that asks for one (Home Assistant's code_format): disarming always, arming
+        when code_arm_required. HomeError when it is needed and not configured."""
+        attributes = entity.attributes
+        if action.domain != "alarm_control_panel" or not attributes.get("code_format"):
+            return {}
+        if action.service.startswith("alarm_arm_") and not attributes.get("code_arm_required", True):
+            return {}
+        if self.settings.alarm_code is None:
+            name = capitalize(with_article(entity.name, language or "fr"))
+            raise HomeError(t("home-alarm-code-missing", language, name=name), code="home-alarm-code-missing")
+        return {"code": self.settings.alarm_code.get_secret_value()}
 
     async def notify(self, message: str, title: str | None = None) -> bool:
         """Send `message` through the configured notify service (`home_assistant.notify_service`). False when
