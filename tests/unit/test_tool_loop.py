@@ -215,3 +215,39 @@ async def test_past_tool_calls_stay_in_the_prompt(db: Database) -> None:
     assert after[3]["tool_calls"][0]["function"] == {"name": "weather", "arguments": '{"city": "Paris"}'}
     assert after[4]["content"] == during[-1]["content"]  # the same result the model read then
     assert after[5]["content"] == "Il fait 12 degrés."
+
+
+class WarmRecordingEngine(ScriptedEngine):
+    def __init__(self, steps: list[Step]) -> None:
+        super().__init__(steps)
+        self.warmed: list[list[ChatMessage]] = []
+
+    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+        self.warmed.append([dict(m) for m in messages])
+        return 1
+
+
+async def test_prefill_evaluates_the_prompt_the_turn_then_sends(db: Database) -> None:
+    """Speech recognised during the final silence: the prompt of the coming turn is prepared before it starts."""
+    engine = WarmRecordingEngine([text("Bonjour !"), text("Demain, il fera beau.")])
+    pipeline = pipeline_for(engine, db)
+    _, first = await run(pipeline, "Salut")
+    conversation = first.end.conversation_id
+    await pipeline.llm.wait_warm()
+    engine.warmed.clear()
+    pipeline.prefill("  ", conversation)  # nothing heard: nothing to prepare
+    pipeline.prefill("Et demain ?", conversation)
+    await asyncio.gather(*pipeline._tasks)
+    await pipeline.llm.wait_warm()
+    assert len(engine.warmed) == 1
+    prepared = engine.warmed[0]
+
+    async def emit(event: Event) -> None:
+        return None
+
+    await pipeline.run(await pipeline.prepare("Et demain ?", conversation), emit)
+    sent = engine.requests[-1][0]
+    # The same system prompt, history and question (the date line between them is to the minute).
+    assert prepared[-1] == sent[-1] == {"role": "user", "content": "Et demain ?"}
+    assert prepared[:-2] == sent[:-2]
+    assert any(m["content"] == "Bonjour !" for m in prepared)

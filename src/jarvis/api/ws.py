@@ -186,15 +186,19 @@ class Session:
         await self.end_on_command()
 
     async def end_on_command(self) -> None:
-        """The early transcript is a whole command the fast path knows: the utterance ends now, without waiting
-        for the rest of the silence. Checked between audio frames, so the listener is never fed meanwhile."""
+        """The early transcript is ready: a whole command the fast path knows ends the utterance now, without
+        waiting for the rest of the silence; anything else has its LLM prompt evaluated during that silence.
+        Checked between audio frames, so the listener is never fed meanwhile."""
         early = self.early
         if early is None or not early.done() or early is self._early_judged or self.running or self.audio is None:
             return
         self._early_judged = early
-        if early.cancelled() or early.exception() is not None or not self.services.settings.vad.end_on_command:
+        if early.cancelled() or early.exception() is not None:
             return
-        if not self.services.pipeline.completes_command(early.result().text):
+        text = early.result().text
+        pipeline = self.services.pipeline
+        if not (self.services.settings.vad.end_on_command and pipeline.completes_command(text)):
+            pipeline.prefill(text, self.audio.conversation_id)
             return
         heard = self.audio.end_now()
         if heard is not None and heard.audio is not None:

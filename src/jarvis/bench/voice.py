@@ -118,14 +118,12 @@ async def _jarvis_turn(
         since_speech -= wait  # we are at PAUSE
         early = asyncio.create_task(services.speech.recognize(listened.pause_audio))
         done, _ = await asyncio.wait({early}, timeout=wait)
-        if (
-            early in done
-            and vad.end_on_command
-            and early.exception() is None
-            and services.pipeline.completes_command(early.result().text)
-        ):
+        heard_early = early.result().text if early in done and early.exception() is None else None
+        if heard_early is not None and vad.end_on_command and services.pipeline.completes_command(heard_early):
             utterance = listened.pause_audio
         else:
+            if heard_early is not None:  # as a live session: the prompt is evaluated during the rest of the silence
+                services.pipeline.prefill(heard_early, conversation_id)
             await asyncio.sleep(max(0.0, wait - (time.perf_counter() - began)))
     prepared = await services.pipeline.prepare_audio(utterance, conversation_id, early)
     idle = since_speech + (time.perf_counter() - began)  # from the last word to the start of the turn

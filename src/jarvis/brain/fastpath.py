@@ -231,7 +231,7 @@ class FastPath:
             folded = re.sub(rf"\b{re.escape(word)}\b", closest, folded, count=1)
         return folded
 
-    def _recognize_heard(self, text: str, language: str, conversation_id: str) -> IntentRequest | None:
+    def recognize_heard(self, text: str, language: str, conversation_id: str) -> IntentRequest | None:
         """The sentence as heard, else with misheard words corrected (logged, so that wrong guesses show)."""
         request = self.recognize(text, language, conversation_id)
         if request is not None:
@@ -297,7 +297,7 @@ class FastPath:
         pending = self._pending.get(conversation_id) if conversation_id is not None else None
         if pending is not None and pending.expires > time.monotonic():
             return True
-        if any(self._recognize_heard(text, language, conversation_id or "") for language in self.languages):
+        if any(self.recognize_heard(text, language, conversation_id or "") for language in self.languages):
             return True
         return self.unknown(text) is not None
 
@@ -328,7 +328,7 @@ class FastPath:
             if answer is not None:
                 return FastReply(answer, "follow-up")
         for language in self.languages:
-            request = self._recognize_heard(text, language, conversation_id)
+            request = self.recognize_heard(text, language, conversation_id)
             if request is None:
                 continue
             try:

@@ -239,13 +239,16 @@ class MemoryService:
         rows = [(self._rows.get(h.id), h) for h in hits]
         return [Found(row, h) for row, h in rows if row is not None and not _expired(row, now)][:limit]
 
-    async def recall(self, text: str) -> list[Memory]:
-        """The few memories worth putting in the prompt for this message (none when nothing is relevant)."""
+    async def recall(self, text: str, *, mark_used: bool = True) -> list[Memory]:
+        """The few memories worth putting in the prompt for this message (none when nothing is relevant);
+        `mark_used=False` for a prompt prepared ahead that may never be used."""
         if not self._rows or not text.strip():
             return []
         found = [f for f in await self.search(text, self.recall_limit) if f.hit.score >= self.min_score]
         # Far behind the best match is noise that only costs prompt tokens.
         found = [f for f in found if f.hit.score >= RELATIVE_CUTOFF * found[0].hit.score]
+        if not mark_used:
+            return [f.memory for f in found]
         now = self.clock()
         for f in found:
             f.memory.last_used_at = now

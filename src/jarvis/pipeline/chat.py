@@ -180,7 +180,44 @@ class ChatPipeline:
         if self.fast_path is None or not text.strip():
             return False
         fast_path = self.fast_path
-        return any(fast_path.recognize(text, language, "endpointing") is not None for language in fast_path.languages)
+        return any(fast_path.recognize_heard(text, language, "endpointing") for language in fast_path.languages)
+
+    def prefill(self, text: str, conversation_id: str | None) -> None:
+        """Speculative: the words of a turn are known before the turn starts (speech recognised during the final
+        silence): evaluate its prompt now, in the background, so that the reply's first token waits only for the
+        assistant header. If the user goes on speaking, the real prompt still reuses all it shares (the system
+        prompt and the history); only the CPU time is lost."""
+        text = text.strip()
+        if not text or self.answers_without_llm(text, conversation_id):
+            return
+        self._track(asyncio.create_task(self._prefill(text, conversation_id)))
+
+    async def _prefill(self, text: str, conversation_id: str | None) -> None:
+        try:
+            history: list[Said] = []
+            summary = ""
+            if conversation_id is not None:
+                history, summary = await self._history(conversation_id)
+            recalled = await self.memory.recall(text, mark_used=False) if self.memory is not None else []
+            messages = self.prompts.build(
+                history, text, at=self.prompts.clock(), memories=[m.text for m in recalled], summary=summary
+            )
+            self.llm.warm(messages, self.tool_specs)
+        except JarvisError as exc:  # e.g. the conversation was deleted meanwhile: nothing to prepare
+            log.debug("prefill-skipped", code=exc.code)
+
+    async def _history(self, conversation_id: str) -> tuple[list[Said], str]:
+        """The conversation's messages the prompt shows (after its summary), and the summary."""
+        conversation = await self.conversations.get(conversation_id)
+        stored = await self.conversations.messages(
+            conversation_id, limit=HISTORY_MESSAGES, after_seq=conversation.summary_seq
+        )
+        history = [
+            Said(m.role, m.content, m.created_at, m.seq)
+            for m in stored
+            if m.status in HISTORY_STATUSES and m.role in ("user", "assistant", "tool")
+        ]
+        return history, conversation.summary
 
     def check_capacity(self, text: str, conversation_id: str | None) -> None:
         """Refuse a text turn now (LlmBusyError: 503 before anything is stored) only if it needs the LLM while
@@ -235,16 +272,7 @@ class ChatPipeline:
         history: list[Said] = []
         said: Said | None = None
         try:
-            conversation = await self.conversations.get(prepared.conversation_id)
-            turn.summary = conversation.summary
-            stored = await self.conversations.messages(
-                prepared.conversation_id, limit=HISTORY_MESSAGES, after_seq=conversation.summary_seq
-            )
-            history = [
-                Said(m.role, m.content, m.created_at, m.seq)
-                for m in stored
-                if m.status in HISTORY_STATUSES and m.role in ("user", "assistant", "tool")
-            ]
+            history, turn.summary = await self._history(prepared.conversation_id)
             said = await self._user_message(turn, emit)
             if said is None:
                 return await self._finish(turn, "no-speech", emit, None)
