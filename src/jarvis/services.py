@@ -54,8 +54,9 @@ from jarvis.tts.base import Synthesizer
 from jarvis.tts.sentences import SentenceSplitter
 
 log = structlog.get_logger(__name__)
-# Replies that open with the same words every time (« C'est fait, », « C'est parti : »): ready in the phrase cache.
-OPENING_KEYS = ("home-done", "timer-started")
+# Replies that open with the same words every time (« C'est fait, », « C'est parti : », « Laquelle : »): ready in
+# the phrase cache.
+OPENING_KEYS = ("home-done", "timer-started", "home-which", "home-which-feminine", "timer-which")
 
 
 def build_engine(settings: Settings) -> ChatEngine:
@@ -279,7 +280,7 @@ class Services:
         splitter = SentenceSplitter(first_clause_min_chars=self.speech.first_clause_min_chars)
         language = self.settings.chat.language
         for key in OPENING_KEYS:
-            opening = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·"))[:1]
+            opening = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·", options="·"))[:1]
             splitter.flush()
             for text in opening:
                 try:
