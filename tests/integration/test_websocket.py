@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -66,9 +67,40 @@ async def test_bad_frames_get_error_events_and_the_session_survives(server: Jarv
         assert (await next_event(ws))["code"] == "conversation-not-found"
         await ws.send(b"\x00\x01binary")
         assert (await next_event(ws))["code"] == "unexpected-binary"
+        await ws.send(json.dumps({"type": "draft", "text": ["Salut"]}))
+        assert (await next_event(ws))["code"] == "invalid-message"
+        # A draft for a conversation that does not exist prepares nothing and says nothing.
+        await ws.send(json.dumps({"type": "draft", "text": "Salut", "conversation_id": "missing"}))
         await ws.send(json.dumps({"type": "chat", "text": "Réponds « ok »."}))
         events = await collect_run(ws)
         assert events[-1]["status"] == "complete"
+
+
+async def test_a_draft_prepares_the_prompt_before_the_message_is_sent(server: JarvisServer) -> None:
+    async with connect(ws_url(server), additional_headers=server.headers) as ws:
+        await ws.send(json.dumps({"type": "chat", "text": "Bonjour ! Réponds en trois mots."}))
+        conversation = (await collect_run(ws))[-1]["conversation_id"]
+
+        async def ask(text: str) -> dict[str, Any]:
+            await ws.send(json.dumps({"type": "chat", "text": text, "conversation_id": conversation}))
+            end = (await collect_run(ws))[-1]
+            assert end["status"] == "complete", end
+            timings: dict[str, Any] = end["timings"]
+            return timings
+
+        # Without a draft, the question and the assistant header are evaluated when the message comes.
+        await asyncio.sleep(8)  # the prefix of the next turn is prepared meanwhile
+        plain = await ask("Cite trois fruits rouges, en une phrase.")
+        assert plain["prompt_cached_tokens"] < plain["prompt_tokens"] - 5, plain
+        # With one, only the assistant header is left. (The date line of the prompt changes each minute: keep the
+        # draft and its message within the same minute.)
+        while datetime.now().second > 40:
+            await asyncio.sleep(1)
+        question = "Et trois fruits jaunes, en une phrase ?"
+        await ws.send(json.dumps({"type": "draft", "text": question, "conversation_id": conversation}))
+        await asyncio.sleep(8)  # the user finishes typing; the prefix, then the draft, are evaluated
+        drafted = await ask(question)
+        assert drafted["prompt_cached_tokens"] >= drafted["prompt_tokens"] - 3, drafted
 
 
 async def test_cancel_stops_the_generation_and_keeps_what_was_said(server: JarvisServer) -> None:

@@ -384,3 +384,38 @@ async def test_cancelling_a_background_task_is_not_a_preemption() -> None:
 )
 def test_supersedes_one_value_facts_of_the_same_person(new: str, old: str, expected: bool) -> None:
     assert supersedes(new, old) is expected
+
+
+async def test_an_urgent_warm_up_takes_the_model_from_background_work() -> None:
+    """A draft being typed or speech being recognised: background work gives the model back for its prompt."""
+
+    class WarmingEngine(FakeEngine):
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            self.warmed: list[list[ChatMessage]] = []
+
+        async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+            self.warmed.append(messages)
+            return 1
+
+    release = asyncio.Event()
+    engine = WarmingEngine(pause_after_first=release)
+    service = make_service(engine)
+    background = asyncio.create_task(service.complete_in_background(MESSAGES, PARAMS, quiet_seconds=0.2))
+    await asyncio.wait_for(engine.first_sent.wait(), 5.0)
+    service.warm(MESSAGES)  # an ordinary warm-up is for an idle model only
+    await service.wait_warm()
+    assert engine.warmed == []
+    service.warm(MESSAGES, urgent=True)
+    with pytest.raises(LlmPreemptedError):
+        await asyncio.wait_for(background, 5.0)
+    await asyncio.wait_for(service.wait_warm(), 5.0)
+    assert engine.warmed == [MESSAGES]
+    # Background work waits its quiet time after the user's last activity before taking the model again.
+    release.set()
+    again = asyncio.create_task(service.complete_in_background(MESSAGES, PARAMS, quiet_seconds=0.2))
+    service.warm(MESSAGES, urgent=True)
+    await asyncio.sleep(0.15)
+    assert engine.calls == 1
+    assert await asyncio.wait_for(again, 5.0) == "Bonjour !"
+    assert engine.calls == 2

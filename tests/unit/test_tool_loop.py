@@ -237,7 +237,7 @@ async def test_prefill_evaluates_the_prompt_the_turn_then_sends(db: Database) ->
     engine.warmed.clear()
     pipeline.prefill("  ", conversation)  # nothing heard: nothing to prepare
     pipeline.prefill("Et demain ?", conversation)
-    await asyncio.gather(*pipeline._tasks)
+    await pipeline.wait_prefilled()
     await pipeline.llm.wait_warm()
     assert len(engine.warmed) == 1
     prepared = engine.warmed[0]

@@ -29,6 +29,7 @@ import { StatusBadge } from "./components/StatusBadge";
 import { useI18n } from "./i18n";
 import { chatReducer, emptyChat, retryText } from "./protocol";
 import { wakeWordRequested, type Settings } from "./settings";
+import { DraftSender } from "./draft";
 import { JarvisSocket, type SocketState } from "./socket";
 
 interface Props {
@@ -70,6 +71,8 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
     };
   }, [player]);
   const socketRef = useRef<JarvisSocket | null>(null);
+  // What is being typed goes to the server as a draft: the answer then starts at once when it is sent.
+  const drafts = useMemo(() => new DraftSender((frame) => socketRef.current?.send({ ...frame }) ?? false), []);
   const micRef = useRef<Microphone | null>(null);
   const micOpening = useRef<Promise<Microphone | null> | null>(null);
   const sending = useRef(false);
@@ -282,6 +285,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
       if (!message) return;
       const s = settingsRef.current;
       if (s.speakTyped) player.unlock();
+      drafts.reset();
       dispatch({ kind: "send", text: message, now: new Date().toISOString(), key: newKey() });
       const sent = socketRef.current?.send({
         type: "chat",
@@ -299,7 +303,7 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
         });
       }
     },
-    [player, t.disconnected],
+    [drafts, player, t.disconnected],
   );
 
   // Push-to-talk: hold the button (pointer, Space or Enter); release sends the recording.
@@ -626,7 +630,10 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
                 rows={1}
                 value={draft}
                 placeholder={t.placeholderShort}
-                onChange={(event) => setDraft(event.target.value)}
+                onChange={(event) => {
+                  setDraft(event.target.value);
+                  if (!chat.runId) drafts.update(event.target.value, chat.conversationId);
+                }}
                 onKeyDown={onComposerKey}
               />
               {running ? (

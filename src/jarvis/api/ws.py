@@ -111,6 +111,8 @@ class Session:
             await self.start_audio(frame)
         elif kind == "audio-end":
             await self.end_audio()
+        elif kind == "draft":
+            await self.draft(frame)
         else:
             await self.error("unknown-message-type", t("unknown-message-type", type=kind))
 
@@ -138,6 +140,16 @@ class Session:
         if voice is not None:
             self.speaks, self.voice = True, chosen
         self.run = pipeline.start(prepared, self.send, voice)
+
+    async def draft(self, frame: dict[str, Any]) -> None:
+        """The message being typed: its prompt is evaluated while the user finishes (no reply, no event), so that
+        the answer starts at once when they send it."""
+        text, conversation_id = frame.get("text"), frame.get("conversation_id")
+        if not isinstance(text, str) or not (conversation_id is None or isinstance(conversation_id, str)):
+            await self.error("invalid-message", t("invalid-request", detail="text (chaîne) requis"))
+            return
+        if not self.running and len(text) <= self.services.settings.chat.max_message_chars:
+            self.services.pipeline.prefill(text, conversation_id)
 
     async def start_audio(self, frame: dict[str, Any]) -> None:
         self.drop_early()  # a new stream: what was heard on the old one is not its words

@@ -69,8 +69,11 @@ async def _turn(services: Services, text: str, conversation_id: str | None) -> t
     return ttft, stamps, prepared.conversation_id
 
 
-async def _conversation_ttft(settings: Settings, runs: int, progress: Progress, label: str) -> Samples:
-    """TTFT of each next question in one conversation, after the previous answer (and any warming) is done."""
+async def _conversation_ttft(
+    settings: Settings, runs: int, progress: Progress, label: str, *, drafted: bool = False
+) -> Samples:
+    """TTFT of each next question in one conversation, after the previous answer (and any warming) is done;
+    `drafted`: the question was sent as a draft while being typed (the web app does) before it is asked."""
     samples = Samples()
     services = await build_services(settings)
     try:
@@ -79,7 +82,12 @@ async def _conversation_ttft(settings: Settings, runs: int, progress: Progress, 
         await services.llm.wait_warm()
         for index in range(runs):
             progress(f"{label} {index + 1}/{runs}")
-            ttft, _, conversation = await _turn(services, QUESTIONS[index % len(QUESTIONS)], conversation)
+            question = QUESTIONS[index % len(QUESTIONS)]
+            if drafted:
+                services.pipeline.prefill(question, conversation)
+                await services.pipeline.wait_prefilled()
+                await services.llm.wait_warm()
+            ttft, _, conversation = await _turn(services, question, conversation)
             if ttft is not None:
                 samples.values.append(ttft)
             await services.llm.wait_warm()
@@ -162,6 +170,7 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
         # Warm: the next message of an ongoing conversation, with and without prefix warming (the baseline is
         # llama.cpp's own prefix reuse alone).
         warm_ttft = await _conversation_ttft(bench_settings, runs, progress, "warm")
+        drafted_ttft = await _conversation_ttft(bench_settings, runs, progress, "drafted", drafted=True)
         no_warming = bench_settings.model_copy(
             update={"llm": bench_settings.llm.model_copy(update={"prefix_warming": False})}
         )
@@ -211,6 +220,8 @@ async def run_llm_bench(settings: Settings, runs: int, progress: Progress) -> di
         "cold_ttft_seconds": cold_ttft.summary(),
         "warm_ttft_seconds": warm_ttft.summary(),
         "warm_ttft_without_prefix_warming_seconds": unwarmed_ttft.summary(),
+        # The question evaluated from its draft while it was typed (WebSocket `draft`, as the web app sends).
+        "warm_ttft_after_draft_seconds": drafted_ttft.summary(),
         # Raw llama.cpp evaluating only a turn's new tokens (here the last question's count) on a cached prefix.
         "new_tokens_eval_floor_seconds": floor.summary(),
         "new_tokens": new_tokens,

@@ -18,6 +18,8 @@ from jarvis.llm.base import ChatChunk, ChatEngine, ChatMessage, GenerationParams
 from jarvis.metrics import Metrics
 
 log = structlog.get_logger(__name__)
+# An urgent warm-up waits at most this long for preempted background work to let go of the model.
+URGENT_WARM_WAIT_SECONDS = 2.0
 
 
 @dataclass
@@ -62,6 +64,7 @@ class LlmService:
         # Rough time one generation holds a slot, for Retry-After.
         self._recent_seconds = 5.0
         self._warming: set[asyncio.Task[None]] = set()
+        self._last_user_activity = 0.0  # monotonic time of the last urgent warm-up (a user about to ask)
         # Tasks running a background generation, and those a user request has taken the model from.
         self._background: set[asyncio.Task[object]] = set()
         self._preempted: set[asyncio.Task[object]] = set()
@@ -73,16 +76,31 @@ class LlmService:
     def waiting(self) -> int:
         return self._waiting
 
-    def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> None:
+    def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, urgent: bool = False) -> None:
         """Evaluate the next turn's prompt prefix in the background when the model is idle; a real request
-        interrupts it (the work done so far is kept in the cache)."""
-        if not self.prefix_warming or self._running or self._waiting:
+        interrupts it (the work done so far is kept in the cache). `urgent`: a user is about to ask (a draft being
+        typed, speech being recognised): background work gives the model back for it, and waits `quiet_seconds`
+        after it before starting again."""
+        if not self.prefix_warming:
             return
-        task = asyncio.create_task(self._warm(messages, tools))
+        if urgent:
+            self._last_user_activity = time.monotonic()
+            self._preempt_background()
+        elif self._running or self._waiting:
+            return
+        task = asyncio.create_task(self._warm(messages, tools, urgent))
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
 
-    async def _warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None) -> None:
+    async def _warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None, urgent: bool) -> None:
+        if urgent:
+            # Preempted background work lets go of the model within one slice; a user request running now
+            # leaves nothing to prepare.
+            deadline = time.monotonic() + URGENT_WARM_WAIT_SECONDS
+            while self._running or self._waiting:
+                if self._foreground or time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(0.02)
         try:
             started = time.perf_counter()
             evaluated = await self.engine.warm(messages, tools)
@@ -170,7 +188,7 @@ class LlmService:
         while True:
             await self._idle.wait()
             await asyncio.sleep(quiet_seconds)
-            if self._idle.is_set():
+            if self._idle.is_set() and time.monotonic() - self._last_user_activity >= quiet_seconds:
                 break
         self._background.add(task)
         try:

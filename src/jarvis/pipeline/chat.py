@@ -190,7 +190,11 @@ class ChatPipeline:
         text = text.strip()
         if not text or self.answers_without_llm(text, conversation_id):
             return
-        self._track(asyncio.create_task(self._prefill(text, conversation_id)))
+        self._track(asyncio.create_task(self._prefill(text, conversation_id), name=f"prefill-{uuid.uuid4().hex}"))
+
+    async def wait_prefilled(self) -> None:
+        """Wait until the prompts asked by prefill() are handed to the LLM (benchmarks and tests)."""
+        await asyncio.gather(*(task for task in self._tasks if task.get_name().startswith("prefill")))
 
     async def _prefill(self, text: str, conversation_id: str | None) -> None:
         try:
@@ -202,7 +206,7 @@ class ChatPipeline:
             messages = self.prompts.build(
                 history, text, at=self.prompts.clock(), memories=[m.text for m in recalled], summary=summary
             )
-            self.llm.warm(messages, self.tool_specs)
+            self.llm.warm(messages, self.tool_specs, urgent=True)
         except JarvisError as exc:  # e.g. the conversation was deleted meanwhile: nothing to prepare
             log.debug("prefill-skipped", code=exc.code)
 
