@@ -5,11 +5,13 @@ to test-artifacts/web/."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import wave
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -125,6 +127,13 @@ def test_web_app_end_to_end(server: JarvisServer, launch: Callable[..., tuple[Br
     problems: list[str] = []
     context, page = signed_in_page(server, browser, problems)
     api = context.request
+    frames_sent: list[dict[str, Any]] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framesent", lambda payload: frames_sent.append(json.loads(payload)) if isinstance(payload, str) else None
+        ),
+    )
 
     # 1. No session: the sign-in page, and no data behind it.
     page.goto(server.url)
@@ -149,7 +158,15 @@ def test_web_app_end_to_end(server: JarvisServer, launch: Callable[..., tuple[Br
 
     # 3. A typed French question: the answer streams in, then completes with its timings.
     box = page.get_by_label("Écrivez à Jarvis", exact=False)
-    box.fill("Bonjour ! Quelle est la capitale de la France ? Réponds en une phrase.")
+    question = "Bonjour ! Quelle est la capitale de la France ? Réponds en une phrase."
+    box.fill(question)
+    # Once typing pauses, the text goes to the server as a draft (its prompt is evaluated before it is sent).
+    draft = {"type": "draft", "text": question, "conversation_id": None}
+    for _ in range(50):
+        if draft in frames_sent:
+            break
+        page.wait_for_timeout(100)
+    assert draft in frames_sent, frames_sent
     box.press("Enter")
     streaming = page.locator("article.assistant[data-status='streaming'] .markdown")
     expect(streaming).to_be_visible(timeout=60_000)  # text shown while the reply is still being written
