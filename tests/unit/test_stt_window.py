@@ -12,10 +12,10 @@ from jarvis.stt.faster_whisper import FasterWhisperTranscriber
 @pytest.mark.parametrize(
     ("window_seconds", "duration", "frames"),
     [
-        (12.0, 2.5, 1200),  # a command: the configured window
+        (20.0, 2.5, 2000),  # a command: the configured window
         (12.0, 11.5, 1250),  # longer than the window: the clip and a 1 s margin
-        (12.0, 29.2, None),  # the margin reaches 30 s: Whisper's full window
-        (12.0, 95.0, None),  # read in 30 s windows by faster-whisper
+        (20.0, 29.2, None),  # the margin reaches 30 s: Whisper's full window
+        (20.0, 95.0, None),  # read in 30 s windows by faster-whisper
         (30.0, 2.5, None),  # 30 restores Whisper's own window
     ],
 )
