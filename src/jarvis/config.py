@@ -95,7 +95,7 @@ class LlmSettings(BaseModel):
 # Words Jarvis expects to hear: a Whisper prompt with them cuts errors on home commands (see MODELS.md).
 DEFAULT_STT_PROMPT_FR = (
     "Jarvis, allume la lumière du salon, éteins la cuisine, mets la chambre à 50 %, "
-    "quelle est la température, règle le chauffage à 21 degrés, lance un minuteur de 10 minutes."
+    "quelle est la température, quel temps fait-il, règle le chauffage à 21 degrés, lance un minuteur de 10 minutes."
 )
 
 
@@ -111,7 +111,7 @@ class SttSettings(BaseModel):
     initial_prompt: str | None = DEFAULT_STT_PROMPT_FR
     hotwords: list[str] = Field(default_factory=lambda: ["Jarvis"])
     # Whisper's encoder reads 30 s of audio whatever the clip's length; a short clip is encoded in a window of this
-    # length (or the clip plus 1 s) instead: about twice as fast for commands, and as accurate on the test
+    # length (or the clip plus 1 s) instead: 1.5 to 2 times as fast for commands, and as accurate on the test
     # recordings. 30 restores Whisper's own window.
     window_seconds: float = Field(20.0, ge=2, le=30)
     max_audio_seconds: float = Field(120.0, gt=0)

@@ -193,8 +193,8 @@ def _windowed_model_class() -> Any:
     faster-whisper pads every clip to 30 s of features and the encoder's cost grows with that length (1.1 s on 2
     cores for base, most of a short command's transcription). CTranslate2 encodes a shorter window too; the decoder
     then attends to fewer frames. On the French recordings of ../shared/speech, with the vocabulary prompt, a 20 s
-    window gave WER 0.26 on commands and 0.30 on read sentences (30 s: 0.28 and 0.37) and transcribed commands about
-    twice as fast; 12-15 s windows were faster still but misheard more commands (« minuteur 20 secondes »)."""
+    window gave WER 0.26 on commands and 0.30 on read sentences (30 s: 0.27 and 0.29) and transcribed commands 1.5 to
+    2 times as fast; 12-15 s windows were faster still but misheard more commands (« minuteur 20 secondes »)."""
     from faster_whisper import WhisperModel  # type: ignore[import-untyped]
 
     class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]
