@@ -129,6 +129,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-confirm": "Voulez-vous vraiment {verb} {name} ? Répondez oui ou non.",
         "home-cancelled": "D'accord, je ne fais rien.",
         "home-done": "C'est fait, {name} est {state}.",
+        "home-unsure": "Je ne suis pas sûr d'avoir bien compris. Pouvez-vous répéter ?",
         "home-alarm-code-missing": (
             "{name} demande un code : indiquez-le à Jarvis dans le réglage home_assistant.alarm_code"
             " (JARVIS_HOME_ASSISTANT__ALARM_CODE)."
@@ -295,6 +296,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-confirm": "Do you really want to {verb} {name}? Answer yes or no.",
         "home-cancelled": "All right, I will not do anything.",
         "home-done": "Done, {name} is {state}.",
+        "home-unsure": "I am not sure I heard that right. Could you say it again?",
         "home-alarm-code-missing": (
             "{name} asks for a code: give it to Jarvis in the home_assistant.alarm_code setting"
             " (JARVIS_HOME_ASSISTANT__ALARM_CODE)."

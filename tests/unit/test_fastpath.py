@@ -311,6 +311,16 @@ async def test_alarm_sentences_modes_and_code() -> None:
             assert request is not None, text
             assert request.intent == intent and request.slots["name"] == "alarm_control_panel.alarme", text
             assert request.slots.get("alarm_mode") == mode, text
+        # A guessed word never acts on a sensitive device (« désarmme » could be anything): Jarvis asks again.
+        assert home.client is not None
+        home.client.status = "connected"  # (as once its event stream is up)
+        guessed = await fast_path.handle("désarmme l'alarme", "c1")
+        assert guessed is not None
+        assert guessed.text == "Je ne suis pas sûr d'avoir bien compris. Pouvez-vous répéter ?"
+        heard = fast_path.recognize_heard("désarmme l'alarme", "fr", "c1")
+        assert heard is not None and heard.corrected and heard.intent == "HassTurnOff"
+        exact = fast_path.recognize_heard("désarme l'alarme", "fr", "c1")
+        assert exact is not None and not exact.corrected
         # « arme » is for alarms only: not a way to turn a light on.
         assert fast_path.recognize("arme la lumière du salon", "fr", "c1") is None
         alarm = home.cache.entities["alarm_control_panel.alarme"]

@@ -5,6 +5,7 @@ answers."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 import unicodedata
@@ -46,6 +47,8 @@ class IntentRequest:
     text: str
     language: str
     conversation_id: str
+    # Recognised only after misheard words were corrected: a guess, not to be acted on where a guess is dangerous.
+    corrected: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,9 +243,10 @@ class FastPath:
         if corrected is None:
             return None
         request = self.recognize(corrected, language, conversation_id)
-        if request is not None:
-            log.info("fast-path-corrected", heard=text, corrected=corrected, intent=request.intent)
-        return request
+        if request is None:
+            return None
+        log.info("fast-path-corrected", heard=text, corrected=corrected, intent=request.intent)
+        return dataclasses.replace(request, corrected=True)
 
     def warm(self) -> None:
         """Parse the sentence data and run one recognition per language (the first one costs the most)."""

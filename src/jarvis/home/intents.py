@@ -322,6 +322,9 @@ class HomeIntents:
 
     async def _turn_checked(self, request: IntentRequest, targets: list[Entity], on: bool) -> str | None:
         sensitive = [e for e in targets if e.domain in self.home.settings.sensitive_domains]
+        if sensitive and request.corrected:
+            # « Viverrouille » is as close to « verrouille » as to « déverrouille »: never guess on a lock.
+            return t("home-unsure", request.language)
         if sensitive:
             verb = _verb(sensitive[0].domain, on, request.language)
             return self._confirm(request, sensitive[0], verb, lambda: self._turn_now(request, sensitive[:1], on))
