@@ -120,10 +120,10 @@ class Session:
         if self.running:
             await self.error("run-in-progress", t("run-in-progress"))
             return
-        text, conversation_id = frame.get("text"), frame.get("conversation_id")
-        if not isinstance(text, str) or not (conversation_id is None or isinstance(conversation_id, str)):
-            await self.error("invalid-message", t("invalid-request", detail="text (chaîne) requis"))
+        message = await self._text_and_conversation(frame)
+        if message is None:
             return
+        text, conversation_id = message
         pipeline = self.services.pipeline
         try:
             pipeline.check_capacity(text, conversation_id)  # a full LLM queue refuses only what needs it
@@ -141,13 +141,21 @@ class Session:
             self.speaks, self.voice = True, chosen
         self.run = pipeline.start(prepared, self.send, voice)
 
-    async def draft(self, frame: dict[str, Any]) -> None:
-        """The message being typed: its prompt is evaluated while the user finishes (no reply, no event), so that
-        the answer starts at once when they send it."""
+    async def _text_and_conversation(self, frame: dict[str, Any]) -> tuple[str, str | None] | None:
+        """A `chat` or `draft` frame's text and conversation id; None (and an error event) when malformed."""
         text, conversation_id = frame.get("text"), frame.get("conversation_id")
         if not isinstance(text, str) or not (conversation_id is None or isinstance(conversation_id, str)):
             await self.error("invalid-message", t("invalid-request", detail="text (chaîne) requis"))
+            return None
+        return text, conversation_id
+
+    async def draft(self, frame: dict[str, Any]) -> None:
+        """The message being typed: its prompt is evaluated while the user finishes (no reply, no event), so that
+        the answer starts at once when they send it."""
+        message = await self._text_and_conversation(frame)
+        if message is None:
             return
+        text, conversation_id = message
         if not self.running and len(text) <= self.services.settings.chat.max_message_chars:
             self.services.pipeline.prefill(text, conversation_id)
 

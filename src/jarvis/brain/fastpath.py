@@ -159,7 +159,7 @@ class FastPath:
     _pending: dict[str, _Pending] = field(default_factory=dict)
     # Per language: the folded words of the sentences, and with the names of the slot lists (by their version).
     _sentence_words: dict[str, frozenset[str]] = field(default_factory=dict)
-    _vocabulary: dict[str, tuple[int | None, list[str]]] = field(default_factory=dict)
+    _vocabulary: dict[str, tuple[int | None, list[str], frozenset[str]]] = field(default_factory=dict)
 
     def register(
         self,
@@ -200,27 +200,29 @@ class FastPath:
 
     def vocabulary(self, language: str) -> list[str]:
         """The folded words a command may use: the sentences' and the names in the slot lists (devices, areas)."""
+        return self._known_words(language)[0]
+
+    def _known_words(self, language: str) -> tuple[list[str], frozenset[str]]:
         self.intents(language)
         version, lists = self.slot_provider() if self.slot_provider is not None else (None, {})
         cached = self._vocabulary.get(language)
         if cached is not None and cached[0] == version:
-            return cached[1]
+            return cached[1], cached[2]
         words = set(self._sentence_words[language])
         for slot_list in lists.values():
             for value in getattr(slot_list, "values", ()):
                 words.update(fold(word) for word in WORD.findall(getattr(value.text_in, "text", "")))
-        vocabulary = sorted(words)
-        self._vocabulary[language] = (version, vocabulary)
-        return vocabulary
+        vocabulary, known = sorted(words), frozenset(words)
+        self._vocabulary[language] = (version, vocabulary, known)
+        return vocabulary, known
 
     def corrected(self, text: str, language: str) -> str | None:
         """`text` with its misheard words replaced by the closest known ones (folded), or None when no word needs
         it or too many would."""
-        vocabulary = self.vocabulary(language)
-        known = set(vocabulary)
-        words = WORD.findall(fold(text))
+        vocabulary, known = self._known_words(language)
+        folded = fold(text)
         replaced: list[tuple[str, str]] = []
-        for word in words:
+        for word in WORD.findall(folded):
             if len(word) < CORRECTION_MIN_LETTERS or word in known:
                 continue
             match = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=CORRECTION_MIN_SCORE)
@@ -229,7 +231,6 @@ class FastPath:
             replaced.append((word, match[0]))
         if not replaced or len(replaced) > CORRECTION_MAX_WORDS:
             return None
-        folded = fold(text)
         for word, closest in replaced:
             folded = re.sub(rf"\b{re.escape(word)}\b", closest, folded, count=1)
         return folded

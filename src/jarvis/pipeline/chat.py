@@ -156,6 +156,7 @@ class ChatPipeline:
         self.last_summary = ""
         # Strong references: a run whose client left must still finish storing what was said.
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._prefills: set[asyncio.Task[None]] = set()
         self.observers: list[Observer] = []
 
     def start(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> asyncio.Task[RunResult]:
@@ -190,11 +191,14 @@ class ChatPipeline:
         text = text.strip()
         if not text or self.answers_without_llm(text, conversation_id):
             return
-        self._track(asyncio.create_task(self._prefill(text, conversation_id), name=f"prefill-{uuid.uuid4().hex}"))
+        task = asyncio.create_task(self._prefill(text, conversation_id))
+        self._track(task)
+        self._prefills.add(task)
+        task.add_done_callback(self._prefills.discard)
 
     async def wait_prefilled(self) -> None:
         """Wait until the prompts asked by prefill() are handed to the LLM (benchmarks and tests)."""
-        await asyncio.gather(*(task for task in self._tasks if task.get_name().startswith("prefill")))
+        await asyncio.gather(*list(self._prefills))
 
     async def _prefill(self, text: str, conversation_id: str | None) -> None:
         try:
