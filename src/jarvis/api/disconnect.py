@@ -9,7 +9,7 @@ import contextlib
 import structlog
 from fastapi import Request, Response
 
-from jarvis.pipeline.chat import RunResult
+from jarvis.pipeline.turn import RunResult
 
 log = structlog.get_logger(__name__)
 # nginx's convention for "the client closed the request"; nobody receives it, but the metrics count it.

@@ -18,9 +18,9 @@ from jarvis.audio.formats import SAMPLE_RATE
 from jarvis.errors import JarvisError
 from jarvis.events import ErrorEvent, Event, TimerFinished, VadEnd, VadStart, WakeWord
 from jarvis.i18n import t
-from jarvis.pipeline.chat import VoiceOutput
 from jarvis.pipeline.endpointing import Boundary
 from jarvis.pipeline.speaker import Speaker
+from jarvis.pipeline.turn import VoiceOutput
 from jarvis.services import Services
 from jarvis.stt.base import Transcript
 

@@ -8,7 +8,6 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,8 +37,9 @@ from jarvis.memory import commands as memory_commands
 from jarvis.memory.extraction import MemoryLearner, TurnToLearn
 from jarvis.memory.service import MemoryService
 from jarvis.metrics import Metrics
-from jarvis.pipeline.speaker import EmitAudio, Speaker
+from jarvis.pipeline.speaker import Speaker
 from jarvis.pipeline.speech import SpeechService
+from jarvis.pipeline.turn import PreparedRun, RunResult, Turn, VoiceOutput
 from jarvis.store.conversations import ConversationRepository
 from jarvis.stt.base import Transcript
 from jarvis.tools.base import current_conversation
@@ -52,73 +52,6 @@ Observer = Callable[[Event], None]
 # Messages of these statuses were (at least partly) said to the user, so they belong in the history.
 HISTORY_STATUSES = ("complete", "cancelled")
 HISTORY_MESSAGES = 60
-
-
-@dataclass(frozen=True)
-class PreparedRun:
-    run_id: str
-    conversation_id: str
-    text: str = ""
-    audio: NDArray[np.int16] | None = None  # 16 kHz mono: the turn starts with speech recognition
-    # Recognition already started on this audio (during the end-of-utterance silence).
-    early_transcript: asyncio.Task[Transcript] | None = None
-
-
-@dataclass(frozen=True)
-class VoiceOutput:
-    """Speak the reply: audio frames go to `emit_audio` while the text is still being written."""
-
-    emit_audio: EmitAudio
-    voice: str | None = None
-    speed: float | None = None
-    # A live listener: the turn lasts until the sent audio has been played, so that barge-in can cut it.
-    realtime: bool = False
-
-
-@dataclass(frozen=True)
-class RunResult:
-    end: RunEnd
-    error: JarvisError | None
-
-
-@dataclass
-class _Turn:
-    """What one run has gathered so far (also what a cancelled run keeps)."""
-
-    prepared: PreparedRun
-    started: float
-    stats: GenerationStats = field(default_factory=GenerationStats)
-    reply: list[str] = field(default_factory=list)
-    speaker: Speaker | None = None
-    stt_seconds: float | None = None
-    user_message_id: str | None = None
-    user_seq: int = 0
-    reply_seq: int = 0
-    # The summary of the conversation's older messages the prompt carries instead of them.
-    summary: str = ""
-    # How the reply was made: "llm", "fast-path" or "memory" (a direct memory command).
-    route: str = "llm"
-    tool_outcomes: list[ToolOutcome] = field(default_factory=list)
-
-    def add_step(self, step: GenerationStats) -> None:
-        """Fold one generation of the tool loop into the turn's figures."""
-        total = self.stats
-        total.queue_seconds += step.queue_seconds
-        if total.first_token_seconds is None and step.first_token_seconds is not None:
-            total.first_token_seconds = total.total_seconds + step.first_token_seconds
-        total.total_seconds += step.total_seconds
-        total.prompt_tokens = step.prompt_tokens if step.prompt_tokens is not None else total.prompt_tokens
-        total.cached_tokens = step.cached_tokens if step.cached_tokens is not None else total.cached_tokens
-        total.completion_tokens += step.completion_tokens
-
-    fast_path_intent: str | None = None
-    brain_seconds: float | None = None
-
-    def kept_reply(self, status: str) -> str:
-        # A spoken reply cut short keeps only what the user actually received as audio.
-        if self.speaker is not None and status == "cancelled":
-            return self.speaker.spoken_text
-        return "".join(self.reply).strip()
 
 
 class ChatPipeline:
@@ -276,7 +209,7 @@ class ChatPipeline:
 
     async def _run(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None) -> RunResult:
         emit = self._observed(emit)
-        turn = _Turn(prepared, time.perf_counter())
+        turn = Turn(prepared, time.perf_counter())
         history: list[Said] = []
         said: Said | None = None
         try:
@@ -332,7 +265,7 @@ class ChatPipeline:
     def tool_specs(self) -> list[dict[str, Any]] | None:
         return self.tools.specs() if self.tools is not None else None
 
-    async def _generate(self, turn: _Turn, history: list[Said], said: Said, emit: Emit) -> None:
+    async def _generate(self, turn: Turn, history: list[Said], said: Said, emit: Emit) -> None:
         """The LLM's reply, with the memories relevant to the message in the prompt."""
         recalled = await self.memory.recall(said.content) if self.memory is not None else []
         messages = self.prompts.build(
@@ -340,7 +273,7 @@ class ChatPipeline:
         )
         await self._tool_loop(turn, messages, emit)
 
-    async def _tool_loop(self, turn: _Turn, messages: list[ChatMessage], emit: Emit) -> None:
+    async def _tool_loop(self, turn: Turn, messages: list[ChatMessage], emit: Emit) -> None:
         """The tool loop: generate; while the model asks for tools, run them and generate again (bounded).
         Text is streamed (and spoken) as it comes, whichever step writes it."""
         run_id = turn.prepared.run_id
@@ -390,7 +323,7 @@ class ChatPipeline:
                 await self._say(turn, (" " if turn.reply else "") + said, emit)
                 return
 
-    async def _say(self, turn: _Turn, text: str, emit: Emit) -> None:
+    async def _say(self, turn: Turn, text: str, emit: Emit) -> None:
         turn.reply.append(text)
         if turn.speaker is not None:
             turn.speaker.feed(text)
@@ -410,7 +343,7 @@ class ChatPipeline:
 
         return observed
 
-    async def _fast_path(self, turn: _Turn, text: str, emit: Emit) -> bool:
+    async def _fast_path(self, turn: Turn, text: str, emit: Emit) -> bool:
         """Answer without the LLM when the fast path recognises the sentence (a home command, the time...).
         Its errors (Home Assistant down, an action that did not happen) are said to the user as the reply."""
         if self.fast_path is None:
@@ -432,12 +365,12 @@ class ChatPipeline:
         await self._say(turn, reply_text, emit)
         return True
 
-    async def _finish_cancelled(self, turn: _Turn, emit: Emit) -> RunResult:
+    async def _finish_cancelled(self, turn: Turn, emit: Emit) -> RunResult:
         if turn.speaker is not None:
             await turn.speaker.cancel()
         return await self._finish(turn, "cancelled", emit, None)
 
-    async def _user_message(self, turn: _Turn, emit: Emit) -> Said | None:
+    async def _user_message(self, turn: Turn, emit: Emit) -> Said | None:
         """Store what the user said (recognising it first for speech) and announce it; None: no speech."""
         prepared = turn.prepared
         if prepared.audio is None:
@@ -468,7 +401,7 @@ class ChatPipeline:
         )
         return Said("user", transcript.text, stored.created_at, stored.seq)
 
-    def _learn(self, history: list[Said], said: Said | None, turn: _Turn) -> None:
+    def _learn(self, history: list[Said], said: Said | None, turn: Turn) -> None:
         """Background work after a complete turn: learn from it, and summarise what overflows the budget."""
         if said is None:
             return
@@ -483,7 +416,7 @@ class ChatPipeline:
             said_now = [*history, said, Said("assistant", reply, said.at, turn.reply_seq)]
             self.summariser.after_turn(turn.prepared.conversation_id, turn.summary, said_now)
 
-    def _warm_next_turn(self, history: list[Said], said: Said | None, turn: _Turn) -> None:
+    def _warm_next_turn(self, history: list[Said], said: Said | None, turn: Turn) -> None:
         """While the user reads or listens, prepare the prompt prefix their next message will extend."""
         if said is not None:
             history = [*history, said]
@@ -503,7 +436,7 @@ class ChatPipeline:
             await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
             self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary), self.tool_specs)
 
-    async def _finish(self, turn: _Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
+    async def _finish(self, turn: Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
         prepared, stats, speaker = turn.prepared, turn.stats, turn.speaker
         text = turn.kept_reply(status)
         used_llm = turn.route == "llm"

@@ -18,7 +18,7 @@ from jarvis.api.schemas import ErrorBody
 from jarvis.audio.formats import decode_audio, encode_wav
 from jarvis.errors import AudioError, TtsError
 from jarvis.events import Event, SttEnd, TtsStart
-from jarvis.pipeline.chat import VoiceOutput
+from jarvis.pipeline.turn import VoiceOutput
 
 router = APIRouter(prefix="/api/voice", tags=["voice"])
 ERRORS: dict[int | str, dict[str, Any]] = {
