@@ -19,6 +19,7 @@ from jarvis.cli_common import (
     ConversationOption,
     TokenOption,
     UrlOption,
+    api_client,
     byte_progress,
     console,
     err,
@@ -27,12 +28,13 @@ from jarvis.cli_common import (
 )
 from jarvis.cli_memory import memory_app, profile_app
 from jarvis.cli_store import backup, check_store, keys_app, restore
+from jarvis.cli_timer import timer_app
+from jarvis.cli_token import token_app
 from jarvis.config import Settings
 from jarvis.errors import JarvisError
 from jarvis.i18n import t
 
 app = typer.Typer(help="Jarvis, l'assistant vocal privé de la maison.", no_args_is_help=True)
-token_app = typer.Typer(help="Gérer les jetons d'accès à l'API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(bench_app, name="bench")
 app.add_typer(memory_app, name="memory")
@@ -40,7 +42,6 @@ app.add_typer(profile_app, name="profile")
 app.add_typer(keys_app, name="keys")
 app.command()(backup)
 app.command()(restore)
-timer_app = typer.Typer(help="Minuteurs et rappels (ceux du serveur en marche).", no_args_is_help=True)
 app.add_typer(timer_app, name="timer")
 
 
@@ -163,12 +164,6 @@ def doctor(config: ConfigOption = None) -> None:
         raise typer.Exit(1)
 
 
-def _client(settings: Settings, url: str | None, token: str | None) -> Any:
-    from jarvis.client import ApiClient, default_url, resolve_token
-
-    return ApiClient(url or default_url(settings), resolve_token(settings, token))
-
-
 def _print_turn(client: Any, message: str, conversation_id: str | None) -> tuple[str | None, bool]:
     """Stream one turn to the terminal; returns the conversation id and whether the turn completed."""
     completed = False
@@ -198,7 +193,7 @@ def ask(
     """Poser une question à Jarvis et afficher la réponse au fil de l'eau."""
     settings = settings_or_exit(config)
     try:
-        _, completed = _print_turn(_client(settings, url, token), message, conversation)
+        _, completed = _print_turn(api_client(settings, url, token), message, conversation)
     except JarvisError as exc:
         raise fail(f"{exc.message} [{exc.code}]", 3) from exc
     if not completed:
@@ -214,7 +209,7 @@ def chat(
 ) -> None:
     """Discuter avec Jarvis dans le terminal (Ctrl-D ou /quit pour sortir)."""
     settings = settings_or_exit(config)
-    client = _client(settings, url, token)
+    client = api_client(settings, url, token)
     console.print("[dim]Parlez à Jarvis. /new : nouvelle conversation, /quit : quitter.[/]")
     while True:
         try:
@@ -251,7 +246,7 @@ def transcribe(
 ) -> None:
     """Transcrire un fichier audio (sur cette machine, sans serveur)."""
     from jarvis.audio.formats import decode_audio
-    from jarvis.services import build_transcriber
+    from jarvis.engines import build_transcriber
 
     settings = settings_or_exit(config)
     transcriber = build_transcriber(settings)
@@ -288,7 +283,7 @@ def say(
 ) -> None:
     """Dire un texte dans un fichier WAV (sur cette machine, sans serveur)."""
     from jarvis.audio.formats import encode_wav
-    from jarvis.services import build_synthesizer
+    from jarvis.engines import build_synthesizer
 
     settings = settings_or_exit(config)
     synthesizer = build_synthesizer(settings)
@@ -332,7 +327,7 @@ def talk(
         _talk_live(settings, url, token, conversation)
         return
     try:
-        response = _client(settings, url, token).voice_turn(input_file.read_bytes(), conversation)
+        response = api_client(settings, url, token).voice_turn(input_file.read_bytes(), conversation)
     except JarvisError as exc:
         raise fail(f"{exc.message} [{exc.code}]", 3) from exc
     output.write_bytes(response.content)
@@ -351,7 +346,7 @@ def _talk_live(settings: Settings, url: str | None, token: str | None, conversat
         sound = mic.open_sound()
     except mic.NoAudioDeviceError as exc:
         raise fail(exc.message, 4) from exc
-    client = _client(settings, url, token)
+    client = api_client(settings, url, token)
     state = {"conversation": conversation}
 
     def turn(wav: bytes) -> tuple[bytes, str, str] | None:
@@ -377,142 +372,6 @@ def _talk_live(settings: Settings, url: str | None, token: str | None, conversat
         return
     except JarvisError as exc:
         raise fail(f"{exc.message} [{exc.code}]", 3) from exc
-
-
-def _tokens(settings: Settings) -> Any:
-    from jarvis.store.db import Database
-    from jarvis.store.tokens import TokenRepository
-
-    return TokenRepository(Database(settings.database_url))
-
-
-async def _with_tokens(settings: Settings, action: Callable[[Any], Any]) -> Any:
-    repo = _tokens(settings)
-    try:
-        await repo.db.migrate()
-        return await action(repo)
-    finally:
-        await repo.db.close()
-
-
-@token_app.command("create")
-def token_create(
-    name: Annotated[str, typer.Option("--name", "-n", help="Nom du jeton (qui ou quoi l'utilise).")],
-    config: ConfigOption = None,
-) -> None:
-    """Créer un jeton : il n'est affiché qu'une fois (seule son empreinte est gardée)."""
-    settings = settings_or_exit(config)
-    try:
-        _, secret = asyncio.run(_with_tokens(settings, lambda repo: repo.create(name)))
-    except JarvisError as exc:
-        raise fail(exc.message) from exc
-    err.print(f"Jeton « {name} » créé. Gardez-le : il ne sera plus affiché.")
-    print(secret)
-
-
-@token_app.command("list")
-def token_list(config: ConfigOption = None) -> None:
-    """Lister les jetons (sans leur secret)."""
-    settings = settings_or_exit(config)
-    tokens = asyncio.run(_with_tokens(settings, lambda repo: repo.list_all()))
-    table = Table("Nom", "Id", "Créé", "Dernier usage", "État")
-    for tok in tokens:
-        table.add_row(
-            tok.name,
-            tok.id,
-            f"{tok.created_at:%Y-%m-%d %H:%M}",
-            f"{tok.last_used_at:%Y-%m-%d %H:%M}" if tok.last_used_at else "—",
-            "[red]révoqué[/]" if tok.revoked_at else "[green]actif[/]",
-        )
-    console.print(table)
-
-
-@token_app.command("revoke")
-def token_revoke(name: Annotated[str, typer.Argument(help="Nom ou id du jeton.")], config: ConfigOption = None) -> None:
-    """Révoquer un jeton : il est refusé dès la requête suivante."""
-    settings = settings_or_exit(config)
-    try:
-        asyncio.run(_with_tokens(settings, lambda repo: repo.revoke(name)))
-    except JarvisError as exc:
-        raise fail(exc.message) from exc
-    console.print(f"Jeton « {name} » révoqué.")
-
-
-def _timer_call(config: Path | None, url: str | None, token: str | None, method: str, path: str, **kw: Any) -> Any:
-    settings = settings_or_exit(config)
-    try:
-        return _client(settings, url, token).request(method, path, **kw).json()
-    except JarvisError as exc:
-        raise fail(f"{exc.message} [{exc.code}]", 3 if exc.code.startswith("server-") else 1) from exc
-
-
-def _print_timers(timers: list[dict[str, Any]]) -> None:
-    from jarvis.timers.durations import say_duration
-
-    if not timers:
-        console.print("Aucun minuteur en cours.")
-        return
-    table = Table("Id", "Type", "Nom", "Durée", "Reste", "Fin", "État")
-    for timer in timers:
-        table.add_row(
-            timer["id"][:8],
-            "rappel" if timer["kind"] == "reminder" else "minuteur",
-            escape(timer["label"]),
-            say_duration(timer["duration_seconds"]),
-            say_duration(timer["remaining_seconds"]) if timer["status"] == "active" else "—",
-            timer["due_at"][:19].replace("T", " "),
-            timer["status"],
-        )
-    console.print(table)
-
-
-@timer_app.command("list")
-def timer_list(
-    config: ConfigOption = None,
-    url: UrlOption = None,
-    token: TokenOption = None,
-    all_: Annotated[bool, typer.Option("--all", help="Aussi les minuteurs terminés ou annulés récents.")] = False,
-) -> None:
-    """Lister les minuteurs et rappels en cours."""
-    body = _timer_call(config, url, token, "GET", "/api/timers", params={"all": all_})
-    _print_timers(body["timers"])
-
-
-@timer_app.command("start")
-def timer_start(
-    duration: Annotated[str, typer.Argument(help="Durée : 90, 90s, 5m, 1h30, 00:05:00.")],
-    label: Annotated[str, typer.Argument(help="Nom du minuteur (facultatif).")] = "",
-    config: ConfigOption = None,
-    url: UrlOption = None,
-    token: TokenOption = None,
-) -> None:
-    """Lancer un minuteur ; le serveur l'annonce à chaque session ouverte quand il se termine."""
-    from jarvis.timers.durations import parse_duration
-
-    try:
-        seconds = parse_duration(duration)
-    except JarvisError as exc:
-        raise fail(exc.message, 2) from exc
-    timer = _timer_call(config, url, token, "POST", "/api/timers", json={"duration_seconds": seconds, "label": label})
-    _print_timers([timer])
-
-
-@timer_app.command("cancel")
-def timer_cancel(
-    timer: Annotated[str, typer.Argument(help="Id (ou son début, 8 caractères) ou nom du minuteur.")],
-    config: ConfigOption = None,
-    url: UrlOption = None,
-    token: TokenOption = None,
-) -> None:
-    """Annuler un minuteur en cours (par id ou par nom)."""
-    active = _timer_call(config, url, token, "GET", "/api/timers")["timers"]
-    matches = [t for t in active if t["id"].startswith(timer) or t["label"].casefold() == timer.casefold()]
-    if not matches:
-        raise fail(f"Aucun minuteur en cours ne correspond à « {timer} ». Voyez « jarvis timer list ».")
-    if len(matches) > 1:
-        raise fail(f"Plusieurs minuteurs correspondent à « {timer} » : donnez l'id (jarvis timer list).")
-    cancelled = _timer_call(config, url, token, "DELETE", f"/api/timers/{matches[0]['id']}")
-    console.print(f"Minuteur annulé : {escape(cancelled['label'] or cancelled['id'][:8])}")
 
 
 def main() -> None:

@@ -43,6 +43,13 @@ def settings_or_exit(config: Path | None, **overrides: Any) -> Settings:
     return settings
 
 
+def api_client(settings: Settings, url: str | None, token: str | None) -> Any:
+    """A client of the running server (`--url`, or the address from the settings)."""
+    from jarvis.client import ApiClient, default_url, resolve_token
+
+    return ApiClient(url or default_url(settings), resolve_token(settings, token))
+
+
 def byte_progress() -> Progress:
     return Progress(
         "[progress.description]{task.description}",

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from jarvis.cli_common import ConfigOption, TokenOption, UrlOption, console, fail, settings_or_exit
+from jarvis.cli_common import ConfigOption, TokenOption, UrlOption, api_client, console, fail, settings_or_exit
 from jarvis.errors import JarvisError
 from jarvis.memory.items import KINDS, PROFILE_KEYS, RETENTIONS
 from jarvis.memory.parquet import MAGIC as PARQUET_MAGIC
@@ -21,10 +21,7 @@ profile_app = typer.Typer(help="Voir et modifier le profil du foyer.", no_args_i
 
 
 def _api(config: Path | None, url: str | None, token: str | None) -> Any:
-    from jarvis.client import ApiClient, default_url, resolve_token
-
-    settings = settings_or_exit(config)
-    return ApiClient(url or default_url(settings), resolve_token(settings, token))
+    return api_client(settings_or_exit(config), url, token)
 
 
 def _call(client: Any, method: str, path: str, **kwargs: Any) -> Any:

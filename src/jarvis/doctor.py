@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from jarvis.audio.formats import decode_audio, encode_wav
 from jarvis.config import Settings
+from jarvis.engines import build_engine, build_synthesizer, build_transcriber, model_path_for
 from jarvis.errors import JarvisError
 from jarvis.llm.base import GenerationParams
 from jarvis.models.catalog import CATALOG
 from jarvis.models.prepare import ProgressCallback, status, verify
-from jarvis.services import build_engine, build_synthesizer, build_transcriber, model_path_for
 from jarvis.store.db import Database
 
 TINY_PROMPT = "Dis bonjour en une phrase."

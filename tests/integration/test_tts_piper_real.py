@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from jarvis.config import Settings
+from jarvis.engines import build_synthesizer
 from jarvis.errors import TtsError
 from jarvis.models.catalog import CATALOG, PIPER_DEFAULT
-from jarvis.services import build_synthesizer
 from jarvis.stt.wer import normalize_for_wer
 from jarvis.tts.base import Speech, Synthesizer
 from jarvis.tts.cache import CachedSynthesizer

@@ -11,8 +11,9 @@ from hassil.intents import SlotList, TextSlotList, TextSlotValue, WildcardSlotLi
 from jarvis.brain.fastpath import FastPath, IntentRequest, as_said, fold
 from jarvis.config import HomeAssistantSettings
 from jarvis.errors import HomeError, JarvisError
+from jarvis.home.actions import color_reached
 from jarvis.home.cache import Entity, EntityCache
-from jarvis.home.intents import HomeIntents, color_reached
+from jarvis.home.intents import HomeIntents
 from jarvis.home.phrasing import agree, in_place, number, with_article
 from jarvis.home.service import Action, HomeService, name_variants
 

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from jarvis.config import Settings
+from jarvis.engines import model_path_for
 from jarvis.events import Event, LlmDelta, RunEnd
 from jarvis.llm.base import ChatMessage
 from jarvis.llm.llama_cpp import CHATML_STOPS, NEXT_MESSAGE, LlamaCppEngine
-from jarvis.services import Services, build_services, model_path_for
+from jarvis.services import Services, build_services
 
 QUESTIONS = (
     "Quelle est la capitale de l'Italie ?",

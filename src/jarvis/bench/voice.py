@@ -20,12 +20,13 @@ from numpy.typing import NDArray
 
 from jarvis.audio.formats import SAMPLE_RATE, decode_audio
 from jarvis.config import Settings
+from jarvis.engines import build_transcriber
 from jarvis.events import Event, RunEnd, SttEnd
 from jarvis.llm.service import GenerationStats
 from jarvis.pipeline.endpointing import Boundary, Endpointer
 from jarvis.pipeline.listener import Listener
 from jarvis.pipeline.turn import VoiceOutput
-from jarvis.services import Services, build_services, build_transcriber
+from jarvis.services import Services, build_services
 from jarvis.stt.wer import normalize_for_wer
 from jarvis.vad.silero import SileroDetector
 

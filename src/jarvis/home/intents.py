@@ -4,14 +4,23 @@ Every action is confirmed only once Home Assistant reports the new state; sensit
 from __future__ import annotations
 
 import asyncio
-import colorsys
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from jarvis.brain.fastpath import FastPath, IntentRequest, fold
 from jarvis.errors import HomeError
+from jarvis.home.actions import (
+    COLOR_MODES,
+    COLORS,
+    STATE_WORDS,
+    WEATHER_FR,
+    action_for,
+    color_reached,
+    kelvin_action,
+    kelvin_range,
+)
 from jarvis.home.cache import Entity
 from jarvis.home.phrasing import agree, capitalize, feminine, in_place, number, with_article
+from jarvis.home.sentences import ALARM_MODES, EXTRA_SENTENCES, NOT_NAMES, UNKNOWN_INTENTS
 from jarvis.home.service import Action, HomeService, name_variants
 from jarvis.i18n import t
 
@@ -22,195 +31,7 @@ TOGGLEABLE = {
     "alarm_control_panel",
 }  # fmt: skip
 
-# What Home Assistant's sentences lack and Jarvis needs (hassil format, matched after accent folding).
-EXTRA_SENTENCES: dict[str, dict[str, list[dict[str, Any]]]] = {
-    "fr": {
-        "HassTurnOn": [
-            {
-                "sentences": [
-                    "(allume|eclaire) (toutes les|tous les|les) (lumiere[s]|lampe[s]) [de la maison|partout]"
-                ],
-                "slots": {"domain": "light", "scope": "all"},
-            },
-            {"sentences": ["(allume|eclaire) (la lumiere|la lampe)"], "slots": {"domain": "light", "scope": "one"}},
-            {
-                "sentences": [
-                    "(arme|active|enclenche|mets en marche|mets|allume) [l'|la|le|mon|ma] {name} [en] [mode]"
-                    " {alarm_mode}",
-                    "(arme|active|enclenche|mets en marche|allume) [l'|la|le|mon|ma] {name}",
-                ],
-                "requires_context": {"domain": "alarm_control_panel"},
-            },
-        ],
-        "HassTurnOff": [
-            {
-                "sentences": ["(eteins|coupe) (toutes les|tous les|les) (lumiere[s]|lampe[s]) [de la maison|partout]"],
-                "slots": {"domain": "light", "scope": "all"},
-            },
-            {"sentences": ["(eteins|coupe) (la lumiere|la lampe)"], "slots": {"domain": "light", "scope": "one"}},
-            {
-                "sentences": ["(desarme|desactive|arrete|coupe|eteins) [l'|la|le|mon|ma] {name}"],
-                "requires_context": {"domain": "alarm_control_panel"},
-            },
-        ],
-        "HassClimateGetTemperature": [
-            {
-                "sentences": [
-                    "quelle temperature fait[-]il (dans|au|a) [le|la|l'] {area}",
-                    "(quelle est|c'est quoi) la temperature (du|de la|de l'|dans le|dans la) {area}",
-                ]
-            }
-        ],
-        "HassClimateSetTemperature": [
-            {
-                "sentences": [
-                    "(mets|regle|monte|baisse) (le chauffage|la temperature) [(du|de la|de l'|dans le|dans la) {area}]"
-                    " (a|sur) {temperature} [degres]"
-                ]
-            }
-        ],
-        "JarvisGetHumidity": [
-            {
-                "sentences": [
-                    "(quelle est|c'est quoi) (l'humidite|le taux d'humidite) [(du|de la|de l'|dans le|dans la) {area}]",
-                    "quel est le taux d'humidite [(du|de la|de l'|dans le|dans la) {area}]",
-                ]
-            }
-        ],
-    },
-    "en": {
-        "HassTurnOn": [
-            {
-                "sentences": ["turn on all [the] lights", "turn all [the] lights on"],
-                "slots": {"domain": "light", "scope": "all"},
-            },
-            {"sentences": ["turn on the light", "turn the light on"], "slots": {"domain": "light", "scope": "one"}},
-            {
-                "sentences": ["arm [the] {name} [in] [mode] {alarm_mode} [mode]", "arm [the] {name}"],
-                "requires_context": {"domain": "alarm_control_panel"},
-            },
-        ],
-        "HassTurnOff": [
-            {
-                "sentences": ["turn off all [the] lights", "turn all [the] lights off"],
-                "slots": {"domain": "light", "scope": "all"},
-            },
-            {"sentences": ["turn off the light", "turn the light off"], "slots": {"domain": "light", "scope": "one"}},
-            {"sentences": ["disarm [the] {name}"], "requires_context": {"domain": "alarm_control_panel"}},
-        ],
-        "JarvisGetHumidity": [
-            {"sentences": ["what is the humidity [in [the] {area}]", "how humid is it [in [the] {area}]"]}
-        ],
-    },
-}
-
-# Alarm modes (Home Assistant's alarm_arm_<mode> services and armed_<mode> states), as said.
-ALARM_MODES: dict[str, dict[str, Any]] = {
-    "fr": {
-        "values": [
-            {"in": "(nuit|de nuit)", "out": "night"},
-            {"in": "(maison|presence|domicile|partiel)", "out": "home"},
-            {"in": "(absence|absent|total|exterieur)", "out": "away"},
-        ]
-    },
-    "en": {"values": [{"in": "night", "out": "night"}, {"in": "home", "out": "home"}, {"in": "away", "out": "away"}]},
-}
-
-# Commands whose unknown names are answered by the fast path (questions about unknown things go to the LLM).
-UNKNOWN_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassClimateSetTemperature"})
-
-# Words that name nothing in particular (what a "name" made only of them means is for the LLM to work out).
-NOT_NAMES = frozenset({
-    "les", "des", "une", "tout", "tous", "toutes", "partout", "rien", "maison", "lumiere", "lumieres", "lampe",
-    "lampes", "eclairage", "pour", "avec", "dans", "sur", "the", "all", "everything", "everywhere", "house", "home",
-    "light", "lights", "lamp", "lamps", "for", "with",
-})  # fmt: skip
-
-ON_OFF: dict[tuple[str, bool], tuple[str, str, str]] = {
-    ("lock", True): ("lock", "lock", "locked"),
-    ("lock", False): ("lock", "unlock", "unlocked"),
-    ("cover", True): ("cover", "open_cover", "open"),
-    ("cover", False): ("cover", "close_cover", "closed"),
-    ("alarm_control_panel", False): ("alarm_control_panel", "alarm_disarm", "disarmed"),
-}
-STATE_WORDS = {
-    "fr": {"on": "allumé", "off": "éteint", "locked": "verrouillé", "unlocked": "déverrouillé", "open": "ouvert",
-           "closed": "fermé", "heat": "en chauffe", "cool": "en refroidissement", "auto": "en mode automatique",
-           "unavailable": "indisponible", "unknown": "inconnu", "armed_away": "armé en mode absence",
-           "armed_home": "armé en mode présence", "armed_night": "armé en mode nuit", "disarmed": "désarmé",
-           "arming": "en cours d'armement", "pending": "en attente de code", "triggered": "déclenché"},
-    "en": {"on": "on", "off": "off", "locked": "locked", "unlocked": "unlocked", "open": "open", "closed": "closed",
-           "heat": "heating", "cool": "cooling", "auto": "in auto mode", "unavailable": "unavailable",
-           "unknown": "unknown", "armed_away": "armed (away)", "armed_home": "armed (home)",
-           "armed_night": "armed (night)", "disarmed": "disarmed", "arming": "arming", "pending": "pending",
-           "triggered": "triggered"},
-}  # fmt: skip
-WEATHER_FR = {
-    "clear-night": "nuit claire", "cloudy": "nuageux", "fog": "brouillard", "hail": "grêle", "lightning": "orages",
-    "lightning-rainy": "orages et pluie", "partlycloudy": "partiellement nuageux", "pouring": "averses",
-    "rainy": "pluie", "snowy": "neige", "snowy-rainy": "neige et pluie", "sunny": "ensoleillé", "windy": "venteux",
-    "windy-variant": "venteux et nuageux", "exceptional": "conditions exceptionnelles",
-}  # fmt: skip
-
-# The colours of Home Assistant's `color` list (HassLightSet), as sent to lights (CSS values, as HA's own names).
-COLORS: dict[str, tuple[int, int, int]] = {
-    "white": (255, 255, 255), "red": (255, 0, 0), "orange": (255, 165, 0), "yellow": (255, 255, 0),
-    "green": (0, 128, 0), "blue": (0, 0, 255), "purple": (128, 0, 128), "brown": (165, 42, 42),
-    "pink": (255, 192, 203), "turquoise": (64, 224, 208),
-}  # fmt: skip
-COLOR_MODES = frozenset({"hs", "rgb", "rgbw", "rgbww", "xy"})
-# How close Home Assistant's reported colour must be to count as done (lights convert between colour spaces).
-HUE_TOLERANCE = 12.0
-KELVIN_TOLERANCE = 0.03
-
 Reply = Awaitable[str | None]
-
-
-def color_reached(rgb: tuple[int, int, int]) -> Callable[[Entity], bool]:
-    """The light is on and shows this colour: same hue (or no saturation for white), from HA's `hs_color`."""
-    hue, saturation, _ = colorsys.rgb_to_hsv(*(channel / 255 for channel in rgb))
-
-    def reached(entity: Entity) -> bool:
-        shown = entity.attributes.get("hs_color")
-        if entity.state != "on" or not isinstance(shown, list | tuple) or len(shown) != 2:
-            return False
-        if saturation < 0.05:
-            return float(shown[1]) <= 15
-        gap = abs(float(shown[0]) - hue * 360) % 360
-        return min(gap, 360 - gap) <= HUE_TOLERANCE and float(shown[1]) >= 10
-
-    return reached
-
-
-def _kelvin_range(entity: Entity) -> tuple[int, int]:
-    low = int(entity.attributes.get("min_color_temp_kelvin") or 2000)
-    high = int(entity.attributes.get("max_color_temp_kelvin") or 6500)
-    return low, high
-
-
-def _kelvin_action(kelvin: int) -> Action:
-    def reached(entity: Entity) -> bool:
-        shown = entity.attributes.get("color_temp_kelvin")
-        if entity.state != "on" or not isinstance(shown, int | float):
-            return False
-        return abs(shown - kelvin) <= kelvin * KELVIN_TOLERANCE
-
-    return Action("light", "turn_on", {"color_temp_kelvin": kelvin}, reached)
-
-
-def _action(entity: Entity, on: bool, alarm_mode: str | None = None) -> Action:
-    domain = entity.domain
-    if domain == "alarm_control_panel" and on:
-        # Armed, or arming while the exit delay runs (Home Assistant's arming_time): both mean it was done.
-        mode = alarm_mode if alarm_mode in ("away", "home", "night") else "away"
-        return Action(domain, f"alarm_arm_{mode}", {}, lambda e: e.state in (f"armed_{mode}", "arming"))
-    service_domain, service, state = ON_OFF.get((domain, on), (domain, "turn_on" if on else "turn_off", ""))
-    if domain in ("scene", "script"):
-        return Action(service_domain, service, {}, lambda _e: True)
-    if domain == "climate":
-        return Action(service_domain, service, {}, lambda e: (e.state != "off") == on)
-    expected = state or ("on" if on else "off")
-    return Action(service_domain, service, {}, lambda e: e.state == expected)
 
 
 class HomeIntents:
@@ -334,7 +155,7 @@ class HomeIntents:
         language = request.language
         mode = request.slots.get("alarm_mode")
         results = await asyncio.gather(
-            *(self.home.act(e, _action(e, on, mode), language) for e in targets), return_exceptions=True
+            *(self.home.act(e, action_for(e, on, mode), language) for e in targets), return_exceptions=True
         )
         failed = [(e, r) for e, r in zip(targets, results, strict=True) if isinstance(r, BaseException)]
         done = [r for r in results if isinstance(r, Entity)]
@@ -425,10 +246,10 @@ class HomeIntents:
 
     async def _set_kelvin(self, request: IntentRequest, targets: list[Entity], kelvin: int) -> str:
         # Beyond what a light can show, Home Assistant sets its nearest: expect (and say) that one.
-        values = [max(_kelvin_range(e)[0], min(_kelvin_range(e)[1], kelvin)) for e in targets]
+        values = [max(kelvin_range(e)[0], min(kelvin_range(e)[1], kelvin)) for e in targets]
         await asyncio.gather(
             *(
-                self.home.act(e, _kelvin_action(value), request.language)
+                self.home.act(e, kelvin_action(value), request.language)
                 for e, value in zip(targets, values, strict=True)
             )
         )

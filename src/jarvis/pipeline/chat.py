@@ -26,7 +26,6 @@ from jarvis.events import (
     RunStart,
     SttEnd,
     SttNoSpeech,
-    Timings,
     ToolCallEvent,
     ToolResultEvent,
 )
@@ -421,7 +420,7 @@ class ChatPipeline:
         if said is not None:
             history = [*history, said]
         now = self.prompts.clock()
-        history = [*history, *(Said("tool", _tool_record(o), now) for o in turn.tool_outcomes)]
+        history = [*history, *(Said("tool", o.record(), now) for o in turn.tool_outcomes)]
         text = turn.kept_reply("complete")
         if text:
             history = [*history, Said("assistant", text, self.prompts.clock())]
@@ -437,31 +436,15 @@ class ChatPipeline:
             self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary), self.tool_specs)
 
     async def _finish(self, turn: Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
-        prepared, stats, speaker = turn.prepared, turn.stats, turn.speaker
+        prepared, speaker = turn.prepared, turn.speaker
         text = turn.kept_reply(status)
-        used_llm = turn.route == "llm"
-        timings = Timings(
-            stt_seconds=_round(turn.stt_seconds),
-            queue_seconds=round(stats.queue_seconds, 4) if used_llm else None,
-            llm_first_token_seconds=_round(stats.first_token_seconds),
-            llm_seconds=round(stats.total_seconds, 4) if used_llm else None,
-            total_seconds=round(time.perf_counter() - turn.started, 4),
-            prompt_tokens=stats.prompt_tokens,
-            prompt_cached_tokens=stats.cached_tokens,
-            completion_tokens=stats.completion_tokens,
-            tokens_per_second=_round(stats.tokens_per_second, 2),
-            first_audio_seconds=_round(speaker.first_audio_seconds) if speaker else None,
-            tts_seconds=_round(speaker.tts_seconds) if speaker else None,
-            route=turn.route,
-            fast_path_intent=turn.fast_path_intent,
-            brain_seconds=_round(turn.brain_seconds),
-        )
+        timings = turn.timings()
         if speaker is not None and speaker.first_audio_seconds is not None:
             self.metrics.first_audio_seconds.observe(speaker.first_audio_seconds)
         message_id = None
         try:
             for outcome in turn.tool_outcomes:  # the record of what was done, before the reply that reports it
-                await self.conversations.add_message(prepared.conversation_id, "tool", _tool_record(outcome))
+                await self.conversations.add_message(prepared.conversation_id, "tool", outcome.record())
         except JarvisError as exc:
             error = error or exc
         if text:
@@ -513,20 +496,3 @@ def _assistant_calls(text: str, calls: list[ToolCall]) -> ChatMessage:
             for call in calls
         ],
     }
-
-
-def _tool_record(outcome: ToolOutcome) -> str:
-    """A stored `tool` message: which tool, with what, and what came back (shown in the conversation's history,
-    not put back in later prompts)."""
-    record = {
-        "name": outcome.call.name,
-        "arguments": outcome.call.arguments,
-        "ok": outcome.ok,
-        "content": outcome.content,
-        "source": outcome.source,
-    }
-    return json.dumps(record, ensure_ascii=False)
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)

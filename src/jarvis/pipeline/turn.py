@@ -4,13 +4,14 @@ gathers while it runs (Turn) and how it ends (RunResult)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from jarvis.errors import JarvisError
-from jarvis.events import RunEnd
+from jarvis.events import RunEnd, Timings
 from jarvis.llm.service import GenerationStats
 from jarvis.pipeline.speaker import EmitAudio, Speaker
 from jarvis.stt.base import Transcript
@@ -77,8 +78,33 @@ class Turn:
     fast_path_intent: str | None = None
     brain_seconds: float | None = None
 
+    def timings(self) -> Timings:
+        """The run's figures so far, as `run-end` reports them and the stored reply keeps them."""
+        stats, speaker = self.stats, self.speaker
+        used_llm = self.route == "llm"
+        return Timings(
+            stt_seconds=_round(self.stt_seconds),
+            queue_seconds=round(stats.queue_seconds, 4) if used_llm else None,
+            llm_first_token_seconds=_round(stats.first_token_seconds),
+            llm_seconds=round(stats.total_seconds, 4) if used_llm else None,
+            total_seconds=round(time.perf_counter() - self.started, 4),
+            prompt_tokens=stats.prompt_tokens,
+            prompt_cached_tokens=stats.cached_tokens,
+            completion_tokens=stats.completion_tokens,
+            tokens_per_second=_round(stats.tokens_per_second, 2),
+            first_audio_seconds=_round(speaker.first_audio_seconds) if speaker else None,
+            tts_seconds=_round(speaker.tts_seconds) if speaker else None,
+            route=self.route,
+            fast_path_intent=self.fast_path_intent,
+            brain_seconds=_round(self.brain_seconds),
+        )
+
     def kept_reply(self, status: str) -> str:
         # A spoken reply cut short keeps only what the user actually received as audio.
         if self.speaker is not None and status == "cancelled":
             return self.speaker.spoken_text
         return "".join(self.reply).strip()
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)

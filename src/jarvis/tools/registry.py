@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,18 @@ class ToolOutcome:
         """The content is the reply: a direct tool's result or its own error. Bad arguments and unknown tools go
         back to the model instead, so that it can correct its call."""
         return self.direct and self.error_code not in ("tool-invalid-arguments", "tool-unknown")
+
+    def record(self) -> str:
+        """The stored `tool` message: which tool, with what, and what came back (shown in the conversation's
+        history, not put back in later prompts)."""
+        record = {
+            "name": self.call.name,
+            "arguments": self.call.arguments,
+            "ok": self.ok,
+            "content": self.content,
+            "source": self.source,
+        }
+        return json.dumps(record, ensure_ascii=False)
 
 
 class ToolRegistry:
