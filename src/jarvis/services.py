@@ -163,6 +163,15 @@ class Services:
         await self.llm.wait_warm()
         self.prompt_warmed = True
 
+    async def settle(self) -> None:
+        """Wait until the work done after a turn (memory learning, summary, the next prompt's warming) is over,
+        as it is while the user listens to the reply and thinks of the next question (benchmarks)."""
+        if self.pipeline.learner is not None:
+            await self.pipeline.learner.wait()
+        if self.pipeline.summariser is not None:
+            await self.pipeline.summariser.wait()
+        await self.llm.wait_warm()
+
     async def warm_phrases(self) -> None:
         """Replies to home commands and timers open with a few words (« C'est fait, »): the speaker sends that
         opening alone to the voice, and with it in the phrase cache the first command is answered at once too."""

@@ -194,7 +194,7 @@ async def test_the_user_starting_to_speak_preempts_a_running_summary(tmp_path: P
     async with summarising(tmp_path, PART, pause_after_first=release) as setup:
         setup.summariser.after_turn(setup.conversation_id, "", conversation(8))
         await asyncio.wait_for(setup.engine.first_sent.wait(), 20.0)
-        setup.llm.preempt_background()
+        setup.llm.note_user_activity()
         await wait_for_requests(setup.engine, 2)  # deferred, then tried again
         assert setup.engine.closed >= 1
         release.set()

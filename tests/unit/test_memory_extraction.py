@@ -333,10 +333,24 @@ async def test_preempt_background_when_the_user_starts_speaking() -> None:
     service = make_service(engine)
     background = asyncio.create_task(service.complete_in_background(MESSAGES, PARAMS, quiet_seconds=0.01))
     await asyncio.wait_for(engine.first_sent.wait(), 5.0)
-    service.preempt_background()
+    service.note_user_activity()
     with pytest.raises(LlmPreemptedError):
         await asyncio.wait_for(background, 5.0)
     assert engine.active == 0
+
+
+async def test_background_waits_while_the_user_is_speaking() -> None:
+    engine = FakeEngine()
+    service = make_service(engine)
+    service.note_user_activity()
+    background = asyncio.create_task(service.complete_in_background(MESSAGES, PARAMS, quiet_seconds=0.2))
+    for _ in range(20):  # the user speaks for a while: the session notes it with every frame
+        service.note_user_activity()
+        await asyncio.sleep(0.05)
+    assert engine.calls == 0 and not background.done()
+    # Quiet now: the background work runs.
+    assert await asyncio.wait_for(background, 5.0) == "Bonjour !"
+    assert engine.calls == 1
 
 
 async def test_background_waits_for_the_foreground_to_finish() -> None:
@@ -394,7 +408,9 @@ async def test_an_urgent_warm_up_takes_the_model_from_background_work() -> None:
             super().__init__(**options)
             self.warmed: list[list[ChatMessage]] = []
 
-        async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+        async def warm(
+            self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, whole: bool = False
+        ) -> int:
             self.warmed.append(messages)
             return 1
 
@@ -406,7 +422,7 @@ async def test_an_urgent_warm_up_takes_the_model_from_background_work() -> None:
     service.warm(MESSAGES)  # an ordinary warm-up is for an idle model only
     await service.wait_warm()
     assert engine.warmed == []
-    service.warm(MESSAGES, urgent=True)
+    service.prefill(MESSAGES)
     with pytest.raises(LlmPreemptedError):
         await asyncio.wait_for(background, 5.0)
     await asyncio.wait_for(service.wait_warm(), 5.0)
@@ -414,7 +430,7 @@ async def test_an_urgent_warm_up_takes_the_model_from_background_work() -> None:
     # Background work waits its quiet time after the user's last activity before taking the model again.
     release.set()
     again = asyncio.create_task(service.complete_in_background(MESSAGES, PARAMS, quiet_seconds=0.2))
-    service.warm(MESSAGES, urgent=True)
+    service.prefill(MESSAGES)
     await asyncio.sleep(0.15)
     assert engine.calls == 1
     assert await asyncio.wait_for(again, 5.0) == "Bonjour !"

@@ -56,7 +56,9 @@ class ScriptedEngine:
         for chunk in step:
             yield chunk
 
-    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+    async def warm(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, whole: bool = False
+    ) -> int:
         return 0
 
     async def close(self) -> None:
@@ -221,9 +223,13 @@ class WarmRecordingEngine(ScriptedEngine):
     def __init__(self, steps: list[Step]) -> None:
         super().__init__(steps)
         self.warmed: list[list[ChatMessage]] = []
+        self.whole: list[bool] = []
 
-    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+    async def warm(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, whole: bool = False
+    ) -> int:
         self.warmed.append([dict(m) for m in messages])
+        self.whole.append(whole)
         return 1
 
 
@@ -235,11 +241,13 @@ async def test_prefill_evaluates_the_prompt_the_turn_then_sends(db: Database) ->
     conversation = first.end.conversation_id
     await pipeline.llm.wait_warm()
     engine.warmed.clear()
+    engine.whole.clear()
     pipeline.prefill("  ", conversation)  # nothing heard: nothing to prepare
     pipeline.prefill("Et demain ?", conversation)
     await pipeline.wait_prefilled()
     await pipeline.llm.wait_warm()
     assert len(engine.warmed) == 1
+    assert engine.whole == [True]  # the whole prompt, question included, up to the reply
     prepared = engine.warmed[0]
 
     async def emit(event: Event) -> None:
@@ -250,4 +258,5 @@ async def test_prefill_evaluates_the_prompt_the_turn_then_sends(db: Database) ->
     # The same system prompt, history and question (the date line between them is to the minute).
     assert prepared[-1] == sent[-1] == {"role": "user", "content": "Et demain ?"}
     assert prepared[:-2] == sent[:-2]
+    assert len(prepared) == len(sent)
     assert any(m["content"] == "Bonjour !" for m in prepared)

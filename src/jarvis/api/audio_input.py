@@ -128,6 +128,15 @@ class AudioInput:
         self._buffered += len(samples)
         return []
 
+    @property
+    def in_speech(self) -> bool:
+        """The user is saying something now (an utterance has started and not ended; push-to-talk: recording)."""
+        if self.wake is not None:
+            return self.wake.awake and self.wake.listener.endpointer.in_speech
+        if self.listener is not None:
+            return self.listener.endpointer.in_speech
+        return self._buffered > 0
+
     def end_now(self) -> Heard | None:
         """VAD mode: end the utterance in progress without waiting for the rest of the silence."""
         if self.wake is not None:

@@ -181,6 +181,9 @@ class Session:
         except JarvisError as exc:
             await self.error(exc.code, exc.message)
             return
+        if self.audio.in_speech:
+            # The user's turn is coming: background work (memory learning) leaves the CPU to the recognition.
+            self.services.llm.note_user_activity()
         for item in heard:
             if item.boundary is Boundary.WAKE:
                 model = self.audio.wake.detector.model if self.audio.wake else ""
@@ -189,8 +192,6 @@ class Session:
                     self.run.cancel()  # "Hey Jarvis" over Jarvis: barge-in
             elif item.boundary is Boundary.START:
                 self.drop_early()  # a new utterance: an early result from before is not its words
-                # The user's turn is coming: background work (memory learning) gives the model back now.
-                self.services.llm.preempt_background()
                 await self.send(VadStart())
                 if self.running and self.run is not None:
                     self.run.cancel()  # barge-in: the user speaks over Jarvis

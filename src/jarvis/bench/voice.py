@@ -111,6 +111,7 @@ async def _jarvis_turn(
     of speech to the first reply audio."""
     early = None
     vad = services.settings.vad
+    services.llm.note_user_activity()  # the user was speaking until now (a live session notes every frame)
     began = time.perf_counter()
     since_speech = vad.silence_seconds  # END comes this long after the last word
     utterance = listened.utterance
@@ -219,7 +220,7 @@ async def run_voice_bench(
                 await services.llm.wait_warm()
                 end, heard, from_speech_end = await _jarvis_turn(services, listened, conversation)
                 conversation = end.conversation_id
-                await services.llm.wait_warm()  # the next baseline must not share the CPU with Jarvis's warm-up
+                await services.settle()  # the next baseline must not share the CPU with Jarvis's background work
                 timings = end.timings
                 rows.append(
                     {

@@ -70,9 +70,12 @@ class ChatEngine(Protocol):
         self, messages: list[ChatMessage], tools: list[ToolSpec] | None, params: GenerationParams
     ) -> AsyncIterator[ChatChunk]: ...
 
-    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+    async def warm(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, whole: bool = False
+    ) -> int:
         """Prepare the prompt prefix of the next turn (`messages` without the coming user message) while idle;
-        returns the tokens evaluated. Engines without a local prompt cache do nothing and return 0."""
+        `whole`: `messages` is the coming request's whole prompt (its user message known ahead), prepared up to
+        the reply's first token. Returns the tokens evaluated; engines without a prompt cache return 0."""
         ...
 
     async def close(self) -> None: ...

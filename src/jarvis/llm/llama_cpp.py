@@ -169,13 +169,20 @@ class LlamaCppEngine:
             raise LlmUnavailableError(t("llm-not-loaded"))
         return list(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
 
-    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
+    async def warm(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, whole: bool = False
+    ) -> int:
         """Evaluate the prompt prefix of the next turn ahead of time (`messages` without the coming user message),
-        so that the next request only evaluates its own few tokens. Returns how many tokens were evaluated."""
+        so that the next request only evaluates its own few tokens. `whole`: the request's exact prompt, evaluated
+        to its end, so that llama.cpp samples the first token from the logits it left (nothing to evaluate).
+        Returns how many tokens were evaluated."""
         if self._llm is None:
             return 0
-        prompt = self.render_prompt([*messages, {"role": "user", "content": NEXT_MESSAGE}], tools)
-        tokens = self.tokenize(prompt[: prompt.index(NEXT_MESSAGE)])
+        if whole:
+            tokens = self.tokenize(self.render_prompt(messages, tools))
+        else:
+            prompt = self.render_prompt([*messages, {"role": "user", "content": NEXT_MESSAGE}], tools)
+            tokens = self.tokenize(prompt[: prompt.index(NEXT_MESSAGE)])
         return await asyncio.to_thread(self._warm_sync, tokens, self._epoch)
 
     def _warm_sync(self, tokens: list[int], epoch: int) -> int:

@@ -132,15 +132,18 @@ class OpenAICompatEngine:
             completion_tokens=completion_tokens,
         )
 
-    async def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> int:
-        """Have the server evaluate the next turn's prefix now (one token generated after a stand-in question):
-        llama.cpp's server, llama-cpp-python's and Ollama reuse the longest cached prefix, vLLM its prefix cache,
-        so the real question only costs its own tokens. Returns the prompt tokens the server reports."""
+    async def warm(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, whole: bool = False
+    ) -> int:
+        """Have the server evaluate the next turn's prefix now (one token generated after a stand-in question, or
+        after the real one when `whole`): llama.cpp's server, llama-cpp-python's and Ollama reuse the longest
+        cached prefix, vLLM its prefix cache, so the real question only costs its own tokens. Returns the prompt
+        tokens the server reports."""
         if self._model is None:
             return 0
         request: dict[str, Any] = {
             "model": self._model,
-            "messages": [*messages, {"role": "user", "content": "."}],
+            "messages": messages if whole else [*messages, {"role": "user", "content": "."}],
             "max_tokens": 1,
             "temperature": 0.0,
         }

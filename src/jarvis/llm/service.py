@@ -76,18 +76,23 @@ class LlmService:
     def waiting(self) -> int:
         return self._waiting
 
-    def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, urgent: bool = False) -> None:
+    def warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> None:
         """Evaluate the next turn's prompt prefix in the background when the model is idle; a real request
-        interrupts it (the work done so far is kept in the cache). `urgent`: a user is about to ask (a draft being
-        typed, speech being recognised): background work gives the model back for it, and waits `quiet_seconds`
-        after it before starting again."""
+        interrupts it (the work done so far is kept in the cache)."""
+        if not self.prefix_warming or self._running or self._waiting:
+            return
+        self._start_warm(messages, tools, urgent=False)
+
+    def prefill(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> None:
+        """A user is about to ask this (a draft being typed, speech recognised during the final silence): evaluate
+        the whole prompt now. Background work gives the model back for it, and waits `quiet_seconds` after it
+        before starting again."""
         if not self.prefix_warming:
             return
-        if urgent:
-            self._last_user_activity = time.monotonic()
-            self._preempt_background()
-        elif self._running or self._waiting:
-            return
+        self.note_user_activity()
+        self._start_warm(messages, tools, urgent=True)
+
+    def _start_warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None, *, urgent: bool) -> None:
         task = asyncio.create_task(self._warm(messages, tools, urgent))
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
@@ -103,7 +108,7 @@ class LlmService:
                 await asyncio.sleep(0.02)
         try:
             started = time.perf_counter()
-            evaluated = await self.engine.warm(messages, tools)
+            evaluated = await self.engine.warm(messages, tools, whole=urgent)
             if evaluated:
                 log.debug("llm-warmed", tokens=evaluated, seconds=round(time.perf_counter() - started, 3))
         except Exception as exc:  # warming is an optimisation: never let it hurt
@@ -134,8 +139,10 @@ class LlmService:
         per_slot = (self._waiting + 1) / max(1, self.engine.concurrency)
         return max(1, math.ceil(per_slot * self._recent_seconds))
 
-    def preempt_background(self) -> None:
-        """Take the model back from background work now (e.g. when the user starts speaking)."""
+    def note_user_activity(self) -> None:
+        """A user is speaking or typing: background work gives the model (and the CPU) back now, and waits until
+        they have been quiet for a while before starting again."""
+        self._last_user_activity = time.monotonic()
         self._preempt_background()
 
     def _preempt_background(self) -> None:

@@ -142,7 +142,7 @@ class ChatPipeline:
             messages = self.prompts.build(
                 history, text, at=self.prompts.clock(), memories=[m.text for m in recalled], summary=summary
             )
-            self.llm.warm(messages, self.tool_specs, urgent=True)
+            self.llm.prefill(messages, self.tool_specs)
         except JarvisError as exc:  # e.g. the conversation was deleted meanwhile: nothing to prepare
             log.debug("prefill-skipped", code=exc.code)
 
