@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from jarvis.api.audio_input import AudioInput
-from jarvis.audio.formats import SAMPLE_RATE
+from jarvis.audio.formats import SAMPLE_RATE, decode_audio
 from jarvis.errors import AudioError
+from jarvis.pipeline.endpointing import Boundary
 from jarvis.pipeline.listener import Listener
 from jarvis.vad.silero import SileroDetector
+from tests.speech import clip
 
 
 def push_to_talk(max_seconds: float = 30.0, **frame: Any) -> AudioInput:
@@ -179,3 +181,27 @@ def test_vad_mode_uses_the_listener_not_the_buffer() -> None:
     # One second of silence: no boundary from the real detector, and nothing buffered for take().
     assert audio_input.feed(np.zeros(SAMPLE_RATE, dtype="<i2").tobytes()) == []
     assert audio_input.take() is None
+
+
+def test_push_to_talk_is_speech_while_recording() -> None:
+    audio_input = push_to_talk()
+    assert not audio_input.in_speech
+    audio_input.feed(np.full(1600, 1000, dtype="<i2").tobytes())
+    assert audio_input.in_speech  # the button is held: the user is talking
+    audio_input.take()
+    assert not audio_input.in_speech
+
+
+def test_vad_mode_is_speech_between_start_and_end() -> None:
+    audio_input = AudioInput.from_frame({}, 30.0)
+    recorded = decode_audio(clip("fr/clip33.wav").path.read_bytes(), max_seconds=30.0)
+    silence = np.zeros(SAMPLE_RATE, dtype=np.int16)
+    states: list[bool] = []
+    boundaries: list[Boundary] = []
+    for chunk in np.array_split(np.concatenate([silence, recorded, silence, silence]), 60):
+        boundaries += [heard.boundary for heard in audio_input.feed(chunk.astype("<i2").tobytes())]
+        states.append(audio_input.in_speech)
+    assert not states[0]  # silence first
+    assert Boundary.START in boundaries and Boundary.END in boundaries
+    assert any(states)  # while the user speaks
+    assert not states[-1]  # the utterance ended
