@@ -134,7 +134,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{name} demande un code : indiquez-le à Jarvis dans le réglage home_assistant.alarm_code"
             " (JARVIS_HOME_ASSISTANT__ALARM_CODE)."
         ),
-        "home-done-many": "C'est fait pour {count} appareils.",
+        "home-done-many": "C'est fait, pour les {count} appareils.",
         "home-failed-some": "Échec pour {names}.",
         "home-brightness-done": "C'est fait, {names} à {percent} %.",
         "home-color-done": "C'est fait, {names} en {color}.",
@@ -301,7 +301,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{name} asks for a code: give it to Jarvis in the home_assistant.alarm_code setting"
             " (JARVIS_HOME_ASSISTANT__ALARM_CODE)."
         ),
-        "home-done-many": "Done for {count} devices.",
+        "home-done-many": "Done, for all {count} devices.",
         "home-failed-some": "Failed for {names}.",
         "home-brightness-done": "Done, {names} at {percent} %.",
         "home-color-done": "Done, {names} set to {color}.",

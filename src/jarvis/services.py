@@ -53,6 +53,8 @@ log = structlog.get_logger(__name__)
 # Replies that open with the same words every time (« C'est fait, », « C'est parti : », « Laquelle : »): ready in
 # the phrase cache.
 OPENING_KEYS = ("home-done", "timer-started", "home-which", "home-which-feminine", "timer-which")
+# Whole replies that never change, said often enough to be ready at once too.
+FIXED_REPLY_KEYS = ("timers-none", "home-unsure", "home-cancelled")
 
 
 @dataclass
@@ -174,24 +176,20 @@ class Services:
 
     async def warm_phrases(self) -> None:
         """Replies to home commands and timers open with a few words (« C'est fait, »): the speaker sends that
-        opening alone to the voice, and with it in the phrase cache the first command is answered at once too."""
+        opening alone to the voice, and with it in the phrase cache the first command is answered at once too. A few
+        replies that never change (« Aucun minuteur ni rappel en cours. ») are made ready whole."""
         if not self.settings.tts.phrase_cache or not self.speech.tts.ready:
             return
-        splitter = SentenceSplitter(first_clause_min_chars=self.speech.first_clause_min_chars)
-        language = self.settings.chat.language
-        for key in OPENING_KEYS:
-            opening = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·", options="·"))[:1]
-            splitter.flush()
-            for text in opening:
-                try:
-                    await asyncio.wait_for(
-                        self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed),
-                        self.speech.tts_timeout_seconds,
-                    )
-                except JarvisError as exc:
-                    log.warning("tts-warm-failed", code=exc.code, error=exc.message)
-                except TimeoutError:
-                    log.warning("tts-warm-failed", code="tts-timeout", error=text)
+        for text in phrases_to_warm(self.settings.chat.language, self.speech.first_clause_min_chars):
+            try:
+                await asyncio.wait_for(
+                    self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed),
+                    self.speech.tts_timeout_seconds,
+                )
+            except JarvisError as exc:
+                log.warning("tts-warm-failed", code=exc.code, error=exc.message)
+            except TimeoutError:
+                log.warning("tts-warm-failed", code="tts-timeout", error=text)
 
     async def close(self) -> None:
         self.stopping.set()
@@ -220,6 +218,17 @@ class Services:
         await self.db.close()
         if self.lock is not None:
             self.lock.release()
+
+
+def phrases_to_warm(language: str, first_clause_min_chars: int) -> list[str]:
+    """The pieces the speaker sends to the voice for the recurring replies, cut as it cuts them: the opening clause
+    of the replies that vary, every sentence of those that never change."""
+    pieces: list[str] = []
+    for key in (*OPENING_KEYS, *FIXED_REPLY_KEYS):
+        splitter = SentenceSplitter(first_clause_min_chars=first_clause_min_chars)
+        said = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·", options="·"))
+        pieces += said[:1] if key in OPENING_KEYS else [*said, *splitter.flush()]
+    return pieces
 
 
 async def open_database(settings: Settings) -> tuple[Database, DatabaseLock | None]:

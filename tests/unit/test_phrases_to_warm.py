@@ -1,0 +1,36 @@
+"""The phrases made ready at start-up are the very pieces the speaker sends for the recurring replies."""
+
+from __future__ import annotations
+
+from jarvis.config import Settings
+from jarvis.i18n import t
+from jarvis.services import phrases_to_warm
+from jarvis.tts.sentences import SentenceSplitter
+
+MIN_CHARS = Settings().tts.first_clause_min_chars
+
+
+def spoken_pieces(text: str) -> list[str]:
+    splitter = SentenceSplitter(first_clause_min_chars=MIN_CHARS)
+    return [*splitter.feed(text), *splitter.flush()]
+
+
+def test_openings_and_fixed_replies_are_warmed() -> None:
+    warmed = phrases_to_warm("fr", MIN_CHARS)
+    assert {"C'est fait,", "C'est parti :", "Laquelle :"} <= set(warmed)
+    assert {"Aucun minuteur ni rappel en cours.", "D'accord, je ne fais rien."} <= set(warmed)
+    assert {"Je ne suis pas sûr d'avoir bien compris.", "Pouvez-vous répéter ?"} <= set(warmed)
+
+
+def test_replies_open_with_a_warmed_piece() -> None:
+    warmed = set(phrases_to_warm("fr", MIN_CHARS))
+    replies = [
+        t("home-done", "fr", name="la lumière du salon", state="allumée"),
+        t("home-done-many", "fr", count=4),
+        t("home-brightness-done", "fr", names="la lampe de chevet", percent=80),
+        t("timer-started", "fr", label="", duration="20 secondes"),
+        t("timers-none", "fr"),
+        t("home-unsure", "fr"),
+    ]
+    for reply in replies:
+        assert spoken_pieces(reply)[0] in warmed, reply
