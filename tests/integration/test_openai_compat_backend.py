@@ -3,6 +3,7 @@ it answers through it, and a server that is down or hung gives `llm-unavailable`
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -47,7 +48,7 @@ def jarvis(remote: LlamaCppServer, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_ready_reports_the_remote_model(jarvis: JarvisServer, remote: LlamaCppServer) -> None:
     ready = httpx.get(f"{jarvis.url}/ready").json()
-    assert ready["ready"] is True
+    assert ready["ready"] is True, ready
     assert "qwen-local" in ready["components"]["llm"]["detail"]
     assert remote.base_url in ready["components"]["llm"]["detail"]
 
@@ -82,6 +83,31 @@ async def test_warming_evaluates_the_prefix_on_the_remote(remote: LlamaCppServer
         assert evaluated > 20
         chunks = [chunk async for chunk in engine.chat([*prefix, {"role": "user", "content": "Salut"}], None, PARAMS)]
         assert "".join(chunk.text for chunk in chunks).strip()
+    finally:
+        await engine.close()
+
+
+async def test_a_remote_busy_with_our_request_is_ready_and_a_hung_one_is_not(remote: LlamaCppServer) -> None:
+    engine = OpenAICompatEngine(remote.base_url, model="qwen-local")
+    assert remote.process is not None
+    try:
+        # A long prompt the server has never seen keeps its only slot busy for a while.
+        long_prompt: list[ChatMessage] = [
+            {"role": "system", "content": "Tu es Jarvis. " + "Voici une note sans importance. " * 120},
+            {"role": "user", "content": "Résume la note."},
+        ]
+        warming = asyncio.create_task(engine.warm(long_prompt, whole=True))
+        await asyncio.sleep(1.0)
+        assert not warming.done()
+        busy = await engine.health()
+        assert busy.ready, busy.detail  # working for us, not down
+        assert await warming > 100
+        os.kill(remote.process.pid, signal.SIGSTOP)  # nothing of ours in flight: a silent server is not ready
+        try:
+            hung = await engine.health()
+        finally:
+            os.kill(remote.process.pid, signal.SIGCONT)
+        assert not hung.ready and hung.failed
     finally:
         await engine.close()
 

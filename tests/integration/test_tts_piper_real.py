@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import statistics
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -90,9 +91,10 @@ async def test_piper_speaks_english_that_whisper_understands(piper: PiperSynthes
 
 async def test_speed_and_settings_select_the_voice(piper: PiperSynthesizer, tmp_path: Path) -> None:
     text = "Turning off the bedroom lights."
-    normal = await piper.synthesize(text)
-    fast = await piper.synthesize(text, speed=1.5)
-    assert fast.duration_seconds < normal.duration_seconds * 0.85
+    # Piper varies phoneme durations at random (noise_w): compare medians.
+    normal = statistics.median([(await piper.synthesize(text)).duration_seconds for _ in range(3)])
+    fast = statistics.median([(await piper.synthesize(text, speed=1.5)).duration_seconds for _ in range(3)])
+    assert fast < normal * 0.85
     # tts.backend=piper with no voice file set uses the packaged voice prepared by `jarvis setup`, with espeak-ng
     # behind it (tts.fallback), or alone when the fallback is off.
     settings = Settings(data_dir=MODELS.parent, tts={"backend": "piper", "threads": 1})

@@ -35,6 +35,7 @@ class OpenAICompatEngine:
         self._warm_timeout_seconds = warm_timeout_seconds
         self._model = model
         self._timeout_seconds = read_timeout_seconds
+        self._in_flight = 0  # requests of ours the server is working on
         self._client = openai.AsyncOpenAI(
             base_url=base_url,
             api_key=api_key,
@@ -64,6 +65,12 @@ class OpenAICompatEngine:
     async def health(self) -> EngineHealth:
         try:
             model = await self._first_model(HEALTH_TIMEOUT_SECONDS)
+        except openai.APITimeoutError as exc:
+            if self._in_flight:
+                # A one-slot server (llama.cpp's, llama-cpp-python's) answers nothing while it evaluates our own
+                # request: busy with Jarvis's work is not down.
+                return EngineHealth(True, f"{self.model_id} sur {self.base_url} (occupé)")
+            return EngineHealth(False, f"{self.base_url} injoignable : {exc}", failed=True)
         except (openai.APIError, LlmUnavailableError) as exc:
             return EngineHealth(False, f"{self.base_url} injoignable : {exc}", failed=True)
         if self._model is None:
@@ -97,6 +104,7 @@ class OpenAICompatEngine:
         partial_calls: dict[int, dict[str, str]] = {}
         finish_reason = "stop"
         prompt_tokens = completion_tokens = None
+        self._in_flight += 1
         try:
             stream = await self._client.chat.completions.create(**request)
             async with stream:  # closing it on cancel stops the remote generation too
@@ -124,6 +132,8 @@ class OpenAICompatEngine:
             raise LlmError(t("llm-failed", detail=f"HTTP {exc.status_code} {exc.message}")) from exc
         except openai.APIError as exc:
             raise LlmError(t("llm-failed", detail=str(exc))) from exc
+        finally:
+            self._in_flight -= 1
         calls = [_finish_call(index, slot) for index, slot in sorted(partial_calls.items())]
         yield ChatChunk(
             tool_calls=calls,
@@ -149,12 +159,15 @@ class OpenAICompatEngine:
         }
         if tools:
             request["tools"] = tools
+        self._in_flight += 1
         try:
             response = await self._client.with_options(timeout=self._warm_timeout_seconds).chat.completions.create(
                 **request
             )
         except openai.APIError as exc:
             raise LlmError(t("llm-failed", detail=str(exc))) from exc
+        finally:
+            self._in_flight -= 1
         return response.usage.prompt_tokens if response.usage is not None else 0
 
     async def close(self) -> None:
