@@ -159,6 +159,8 @@ class Services:
                 await engine.load()
             except JarvisError as exc:
                 log.error(f"{name}-load-failed", code=exc.code, error=exc.message)
+            except Exception:  # reported, and /ready says which part is missing; the rest still starts
+                log.exception(f"{name}-load-failed")
         await self.warm_phrases()
         # The system prompt with the tool definitions is long: answer "ready" once it is evaluated, not before
         # (a first question would otherwise wait for it).

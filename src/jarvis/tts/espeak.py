@@ -90,7 +90,8 @@ class EspeakSynthesizer:
         try:
             process = await asyncio.create_subprocess_exec(
                 *command,
-                stdin=asyncio.subprocess.PIPE,
+                # Nothing to send: no pipe (a command that exits at once would close it under our write).
+                stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
@@ -101,7 +102,7 @@ class EspeakSynthesizer:
                 status=503,
             ) from exc
         try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(stdin), self.timeout_seconds)
+            stdout, stderr = await asyncio.wait_for(process.communicate(stdin or None), self.timeout_seconds)
         except TimeoutError as exc:
             raise TtsError(
                 f"espeak-ng n'a pas répondu en {self.timeout_seconds:g} s.", code="tts-timeout", status=504
