@@ -342,18 +342,15 @@ async def build_services(
         fast_path=fast_path,
     )
 
-    def rewarm() -> None:
-        llm.warm(prompts.build_prefix(pipeline.last_history, summary=pipeline.last_summary), pipeline.tool_specs)
-
     pipeline.summariser = ConversationSummariser(
-        llm, prompts, conversations, rewarm=rewarm, summary_tokens=settings.chat.summary_tokens
+        llm, prompts, conversations, rewarm=pipeline.rewarm, summary_tokens=settings.chat.summary_tokens
     )
     if memory is not None and settings.memory.learn:
         learner = MemoryLearner(
             memory,
             llm,
             prompts,
-            rewarm=rewarm,
+            rewarm=pipeline.rewarm,
             tools=lambda: pipeline.tool_specs,
         )
         pipeline.learner = learner

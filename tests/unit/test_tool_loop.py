@@ -260,3 +260,42 @@ async def test_prefill_evaluates_the_prompt_the_turn_then_sends(db: Database) ->
     assert prepared[:-2] == sent[:-2]
     assert len(prepared) == len(sent)
     assert any(m["content"] == "Bonjour !" for m in prepared)
+
+
+async def test_a_pending_draft_is_prepared_again_after_background_work(db: Database) -> None:
+    """Background work (memory learning, a summary) leaves the cache holding its own prompt: what is prepared
+    again is the draft the user is still typing, until they send it, clear it or leave it."""
+    engine = WarmRecordingEngine([text("Bonjour !"), text("Demain, il fera beau.")])
+    pipeline = pipeline_for(engine, db)
+    _, first = await run(pipeline, "Salut")
+    conversation = first.end.conversation_id
+    pipeline.prefill("Et demain ?", conversation)
+    await pipeline.wait_prefilled()
+    await pipeline.llm.wait_warm()
+    engine.warmed.clear()
+    engine.whole.clear()
+
+    async def prepared_again() -> tuple[bool, list[ChatMessage]]:
+        pipeline.rewarm()
+        await pipeline.wait_prefilled()
+        await pipeline.llm.wait_warm()
+        return engine.whole.pop(), engine.warmed.pop()
+
+    whole, messages = await prepared_again()
+    assert whole and messages[-1] == {"role": "user", "content": "Et demain ?"}
+
+    async def emit(event: Event) -> None:
+        return None
+
+    await pipeline.run(await pipeline.prepare("Et demain ?", conversation), emit)
+    await pipeline.llm.wait_warm()
+    whole, messages = await prepared_again()  # sent: the next turn's prefix, up to the reply
+    assert not whole and messages[-1]["role"] == "system"
+    assert [m["content"] for m in messages if m["role"] == "assistant"] == ["Bonjour !", "Demain, il fera beau."]
+
+    pipeline.prefill("Et après-demain ?", conversation)
+    pipeline.prefill(" ", conversation)  # the user cleared the input
+    await pipeline.wait_prefilled()
+    await pipeline.llm.wait_warm()
+    whole, messages = await prepared_again()
+    assert not whole and messages[-1]["role"] == "system"

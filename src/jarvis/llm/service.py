@@ -81,23 +81,29 @@ class LlmService:
         interrupts it (the work done so far is kept in the cache)."""
         if not self.prefix_warming or self._running or self._waiting:
             return
-        self._start_warm(messages, tools, urgent=False)
+        self._start_warm(messages, tools, urgent=False, whole=False)
 
-    def prefill(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None) -> None:
+    def prefill(self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None, *, urgent: bool = True) -> None:
         """A user is about to ask this (a draft being typed, speech recognised during the final silence): evaluate
-        the whole prompt now. Background work gives the model back for it, and waits `quiet_seconds` after it
-        before starting again."""
+        the whole prompt. Urgent (the user is acting now): background work gives the model back for it, and waits
+        `quiet_seconds` after it before starting again. Not urgent (preparing it again after background work):
+        only when the model is idle, like warm()."""
         if not self.prefix_warming:
             return
-        self.note_user_activity()
-        self._start_warm(messages, tools, urgent=True)
+        if urgent:
+            self.note_user_activity()
+        elif self._running or self._waiting:
+            return
+        self._start_warm(messages, tools, urgent=urgent, whole=True)
 
-    def _start_warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None, *, urgent: bool) -> None:
-        task = asyncio.create_task(self._warm(messages, tools, urgent))
+    def _start_warm(
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None, *, urgent: bool, whole: bool
+    ) -> None:
+        task = asyncio.create_task(self._warm(messages, tools, urgent, whole))
         self._warming.add(task)
         task.add_done_callback(self._warming.discard)
 
-    async def _warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None, urgent: bool) -> None:
+    async def _warm(self, messages: list[ChatMessage], tools: list[ToolSpec] | None, urgent: bool, whole: bool) -> None:
         if urgent:
             # Preempted background work lets go of the model within one slice; a user request running now
             # leaves nothing to prepare.
@@ -108,7 +114,7 @@ class LlmService:
                 await asyncio.sleep(0.02)
         try:
             started = time.perf_counter()
-            evaluated = await self.engine.warm(messages, tools, whole=urgent)
+            evaluated = await self.engine.warm(messages, tools, whole=whole)
             if evaluated:
                 log.debug("llm-warmed", tokens=evaluated, seconds=round(time.perf_counter() - started, 3))
         except Exception as exc:  # warming is an optimisation: never let it hurt

@@ -51,6 +51,8 @@ Observer = Callable[[Event], None]
 # Messages of these statuses were (at least partly) said to the user, so they belong in the history.
 HISTORY_STATUSES = ("complete", "cancelled")
 HISTORY_MESSAGES = 60
+# A draft (or early speech) is worth preparing again after background work for this long; then it was abandoned.
+PENDING_KEEP_SECONDS = 120.0
 
 
 class ChatPipeline:
@@ -89,6 +91,8 @@ class ChatPipeline:
         # Strong references: a run whose client left must still finish storing what was said.
         self._tasks: set[asyncio.Task[Any]] = set()
         self._prefills: set[asyncio.Task[None]] = set()
+        # What a user is about to send (text, conversation, when): cleared when a turn starts.
+        self._pending: tuple[str, str | None, float] | None = None
         self.observers: list[Observer] = []
 
     def start(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> asyncio.Task[RunResult]:
@@ -122,8 +126,23 @@ class ChatPipeline:
         prompt and the history); only the CPU time is lost."""
         text = text.strip()
         if not text or self.answers_without_llm(text, conversation_id):
+            self._pending = None  # the user cleared the draft, or it needs no model
             return
-        task = asyncio.create_task(self._prefill(text, conversation_id))
+        self._pending = (text, conversation_id, time.monotonic())
+        self._start_prefill(text, conversation_id, urgent=True)
+
+    def rewarm(self) -> None:
+        """The model's cache no longer holds what the next turn will send (background work used it, the minute of
+        the prompt's date changed): prepare it again, the user's pending draft if any, else the latest
+        conversation's prefix."""
+        pending = self._pending
+        if pending is not None and time.monotonic() - pending[2] < PENDING_KEEP_SECONDS:
+            self._start_prefill(pending[0], pending[1], urgent=False)
+        else:
+            self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary), self.tool_specs)
+
+    def _start_prefill(self, text: str, conversation_id: str | None, *, urgent: bool) -> None:
+        task = asyncio.create_task(self._prefill(text, conversation_id, urgent=urgent))
         self._track(task)
         self._prefills.add(task)
         task.add_done_callback(self._prefills.discard)
@@ -132,7 +151,7 @@ class ChatPipeline:
         """Wait until the prompts asked by prefill() are handed to the LLM (benchmarks and tests)."""
         await asyncio.gather(*list(self._prefills))
 
-    async def _prefill(self, text: str, conversation_id: str | None) -> None:
+    async def _prefill(self, text: str, conversation_id: str | None, *, urgent: bool) -> None:
         try:
             history: list[Said] = []
             summary = ""
@@ -142,7 +161,7 @@ class ChatPipeline:
             messages = self.prompts.build(
                 history, text, at=self.prompts.clock(), memories=[m.text for m in recalled], summary=summary
             )
-            self.llm.prefill(messages, self.tool_specs)
+            self.llm.prefill(messages, self.tool_specs, urgent=urgent)
         except JarvisError as exc:  # e.g. the conversation was deleted meanwhile: nothing to prepare
             log.debug("prefill-skipped", code=exc.code)
 
@@ -209,6 +228,7 @@ class ChatPipeline:
     async def _run(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None) -> RunResult:
         emit = self._observed(emit)
         turn = Turn(prepared, time.perf_counter())
+        self._pending = None  # sent (or superseded): a draft typed from now on sets it again
         history: list[Said] = []
         said: Said | None = None
         try:
@@ -426,14 +446,14 @@ class ChatPipeline:
             history = [*history, Said("assistant", text, self.prompts.clock())]
         self.last_history = history
         self.last_summary = turn.summary
-        self.llm.warm(self.prompts.build_prefix(history, summary=turn.summary), self.tool_specs)
+        self.rewarm()
 
     async def keep_warm(self) -> None:
         """Each minute the date context changes: re-prepare the latest conversation's prefix while idle."""
         while True:
             now = self.prompts.now()
             await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
-            self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary), self.tool_specs)
+            self.rewarm()
 
     async def _finish(self, turn: Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
         prepared, speaker = turn.prepared, turn.speaker
