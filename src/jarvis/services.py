@@ -153,7 +153,7 @@ class Services:
         else:
             # A new conversation's prefix (with the tool definitions), before the first question.
             self.llm.warm(self.prompts.build_prefix([]), self.pipeline.tool_specs)
-            self._spawn(self.pipeline.keep_warm())
+            self._spawn(self.pipeline.warmer.keep_warm())
         for name, engine in (("stt", self.speech.stt), ("tts", self.speech.tts)):
             try:
                 await engine.load()
@@ -343,14 +343,14 @@ async def build_services(
     )
 
     pipeline.summariser = ConversationSummariser(
-        llm, prompts, conversations, rewarm=pipeline.rewarm, summary_tokens=settings.chat.summary_tokens
+        llm, prompts, conversations, rewarm=pipeline.warmer.rewarm, summary_tokens=settings.chat.summary_tokens
     )
     if memory is not None and settings.memory.learn:
         learner = MemoryLearner(
             memory,
             llm,
             prompts,
-            rewarm=pipeline.rewarm,
+            rewarm=pipeline.warmer.rewarm,
             tools=lambda: pipeline.tool_specs,
         )
         pipeline.learner = learner

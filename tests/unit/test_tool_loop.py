@@ -242,9 +242,9 @@ async def test_prefill_evaluates_the_prompt_the_turn_then_sends(db: Database) ->
     await pipeline.llm.wait_warm()
     engine.warmed.clear()
     engine.whole.clear()
-    pipeline.prefill("  ", conversation)  # nothing heard: nothing to prepare
-    pipeline.prefill("Et demain ?", conversation)
-    await pipeline.wait_prefilled()
+    pipeline.warmer.prefill("  ", conversation)  # nothing heard: nothing to prepare
+    pipeline.warmer.prefill("Et demain ?", conversation)
+    await pipeline.warmer.wait_prefilled()
     await pipeline.llm.wait_warm()
     assert len(engine.warmed) == 1
     assert engine.whole == [True]  # the whole prompt, question included, up to the reply
@@ -269,15 +269,15 @@ async def test_a_pending_draft_is_prepared_again_after_background_work(db: Datab
     pipeline = pipeline_for(engine, db)
     _, first = await run(pipeline, "Salut")
     conversation = first.end.conversation_id
-    pipeline.prefill("Et demain ?", conversation)
-    await pipeline.wait_prefilled()
+    pipeline.warmer.prefill("Et demain ?", conversation)
+    await pipeline.warmer.wait_prefilled()
     await pipeline.llm.wait_warm()
     engine.warmed.clear()
     engine.whole.clear()
 
     async def prepared_again() -> tuple[bool, list[ChatMessage]]:
-        pipeline.rewarm()
-        await pipeline.wait_prefilled()
+        pipeline.warmer.rewarm()
+        await pipeline.warmer.wait_prefilled()
         await pipeline.llm.wait_warm()
         return engine.whole.pop(), engine.warmed.pop()
 
@@ -293,9 +293,9 @@ async def test_a_pending_draft_is_prepared_again_after_background_work(db: Datab
     assert not whole and messages[-1]["role"] == "system"
     assert [m["content"] for m in messages if m["role"] == "assistant"] == ["Bonjour !", "Demain, il fera beau."]
 
-    pipeline.prefill("Et après-demain ?", conversation)
-    pipeline.prefill(" ", conversation)  # the user cleared the input
-    await pipeline.wait_prefilled()
+    pipeline.warmer.prefill("Et après-demain ?", conversation)
+    pipeline.warmer.prefill(" ", conversation)  # the user cleared the input
+    await pipeline.warmer.wait_prefilled()
     await pipeline.llm.wait_warm()
     whole, messages = await prepared_again()
     assert not whole and messages[-1]["role"] == "system"

@@ -157,7 +157,7 @@ class Session:
             return
         text, conversation_id = message
         if not self.running and len(text) <= self.services.settings.chat.max_message_chars:
-            self.services.pipeline.prefill(text, conversation_id)
+            self.services.pipeline.warmer.prefill(text, conversation_id)
 
     async def start_audio(self, frame: dict[str, Any]) -> None:
         self.drop_early()  # a new stream: what was heard on the old one is not its words
@@ -219,7 +219,7 @@ class Session:
         text = early.result().text
         pipeline = self.services.pipeline
         if not (self.services.settings.vad.end_on_command and pipeline.completes_command(text)):
-            pipeline.prefill(text, self.audio.conversation_id)
+            pipeline.warmer.prefill(text, self.audio.conversation_id)
             return
         heard = self.audio.end_now()
         if heard is not None and heard.audio is not None:

@@ -85,8 +85,8 @@ async def _conversation_ttft(
             progress(f"{label} {index + 1}/{runs}")
             question = QUESTIONS[index % len(QUESTIONS)]
             if drafted:
-                services.pipeline.prefill(question, conversation)
-                await services.pipeline.wait_prefilled()
+                services.pipeline.warmer.prefill(question, conversation)
+                await services.pipeline.warmer.wait_prefilled()
                 await services.llm.wait_warm()
             ttft, _, conversation = await _turn(services, question, conversation)
             if ttft is not None:

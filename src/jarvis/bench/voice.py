@@ -125,7 +125,7 @@ async def _jarvis_turn(
             utterance = listened.pause_audio
         else:
             if heard_early is not None:  # as a live session: the prompt is evaluated during the rest of the silence
-                services.pipeline.prefill(heard_early, conversation_id)
+                services.pipeline.warmer.prefill(heard_early, conversation_id)
             await asyncio.sleep(max(0.0, wait - (time.perf_counter() - began)))
     prepared = await services.pipeline.prepare_audio(utterance, conversation_id, early)
     idle = since_speech + (time.perf_counter() - began)  # from the last word to the start of the turn
@@ -215,7 +215,7 @@ async def run_voice_bench(
                 raw_stt_seconds = time.perf_counter() - raw_started
                 # The baseline used the model's cache; give back what Jarvis prepares while the user is silent.
                 services.llm.warm(
-                    services.prompts.build_prefix(services.pipeline.last_history), services.pipeline.tool_specs
+                    services.prompts.build_prefix(services.pipeline.warmer.last_history), services.pipeline.tool_specs
                 )
                 await services.llm.wait_warm()
                 end, heard, from_speech_end = await _jarvis_turn(services, listened, conversation)

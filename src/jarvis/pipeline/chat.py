@@ -39,6 +39,7 @@ from jarvis.metrics import Metrics
 from jarvis.pipeline.speaker import Speaker
 from jarvis.pipeline.speech import SpeechService
 from jarvis.pipeline.turn import PreparedRun, RunResult, Turn, VoiceOutput
+from jarvis.pipeline.warming import PromptWarmer
 from jarvis.store.conversations import ConversationRepository
 from jarvis.stt.base import Transcript
 from jarvis.tools.base import current_conversation
@@ -51,8 +52,6 @@ Observer = Callable[[Event], None]
 # Messages of these statuses were (at least partly) said to the user, so they belong in the history.
 HISTORY_STATUSES = ("complete", "cancelled")
 HISTORY_MESSAGES = 60
-# A draft (or early speech) is worth preparing again after background work for this long; then it was abandoned.
-PENDING_KEEP_SECONDS = 120.0
 
 
 class ChatPipeline:
@@ -85,14 +84,16 @@ class ChatPipeline:
         self.params = params
         self.metrics = metrics
         self.max_message_chars = max_message_chars
-        # The conversation most recently used: its next turn is the one worth preparing.
-        self.last_history: list[Said] = []
-        self.last_summary = ""
+        self.warmer = PromptWarmer(
+            llm,
+            prompts,
+            history=self._history,
+            recall=self._recall_quietly,
+            tool_specs=lambda: self.tool_specs,
+            needs_model=lambda text, conversation_id: not self.answers_without_llm(text, conversation_id),
+        )
         # Strong references: a run whose client left must still finish storing what was said.
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._prefills: set[asyncio.Task[None]] = set()
-        # What a user is about to send (text, conversation, when): cleared when a turn starts.
-        self._pending: tuple[str, str | None, float] | None = None
         self.observers: list[Observer] = []
 
     def start(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None = None) -> asyncio.Task[RunResult]:
@@ -110,6 +111,7 @@ class ChatPipeline:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.warmer.close()
 
     def completes_command(self, text: str) -> bool:
         """The words heard so far are a whole command the fast path knows: listening need not wait for the rest of
@@ -118,52 +120,6 @@ class ChatPipeline:
             return False
         fast_path = self.fast_path
         return any(fast_path.recognize_heard(text, language, "endpointing") for language in fast_path.languages)
-
-    def prefill(self, text: str, conversation_id: str | None) -> None:
-        """Speculative: the words of a turn are known before the turn starts (speech recognised during the final
-        silence): evaluate its prompt now, in the background, so that the reply's first token waits only for the
-        assistant header. If the user goes on speaking, the real prompt still reuses all it shares (the system
-        prompt and the history); only the CPU time is lost."""
-        text = text.strip()
-        if not text or self.answers_without_llm(text, conversation_id):
-            self._pending = None  # the user cleared the draft, or it needs no model
-            return
-        self._pending = (text, conversation_id, time.monotonic())
-        self._start_prefill(text, conversation_id, urgent=True)
-
-    def rewarm(self) -> None:
-        """The model's cache no longer holds what the next turn will send (background work used it, the minute of
-        the prompt's date changed): prepare it again, the user's pending draft if any, else the latest
-        conversation's prefix."""
-        pending = self._pending
-        if pending is not None and time.monotonic() - pending[2] < PENDING_KEEP_SECONDS:
-            self._start_prefill(pending[0], pending[1], urgent=False)
-        else:
-            self.llm.warm(self.prompts.build_prefix(self.last_history, summary=self.last_summary), self.tool_specs)
-
-    def _start_prefill(self, text: str, conversation_id: str | None, *, urgent: bool) -> None:
-        task = asyncio.create_task(self._prefill(text, conversation_id, urgent=urgent))
-        self._track(task)
-        self._prefills.add(task)
-        task.add_done_callback(self._prefills.discard)
-
-    async def wait_prefilled(self) -> None:
-        """Wait until the prompts asked by prefill() are handed to the LLM (benchmarks and tests)."""
-        await asyncio.gather(*list(self._prefills))
-
-    async def _prefill(self, text: str, conversation_id: str | None, *, urgent: bool) -> None:
-        try:
-            history: list[Said] = []
-            summary = ""
-            if conversation_id is not None:
-                history, summary = await self._history(conversation_id)
-            recalled = await self.memory.recall(text, mark_used=False) if self.memory is not None else []
-            messages = self.prompts.build(
-                history, text, at=self.prompts.clock(), memories=[m.text for m in recalled], summary=summary
-            )
-            self.llm.prefill(messages, self.tool_specs, urgent=urgent)
-        except JarvisError as exc:  # e.g. the conversation was deleted meanwhile: nothing to prepare
-            log.debug("prefill-skipped", code=exc.code)
 
     async def _history(self, conversation_id: str) -> tuple[list[Said], str]:
         """The conversation's messages the prompt shows (after its summary), and the summary."""
@@ -177,6 +133,11 @@ class ChatPipeline:
             if m.status in HISTORY_STATUSES and m.role in ("user", "assistant", "tool")
         ]
         return history, conversation.summary
+
+    async def _recall_quietly(self, text: str) -> list[str]:
+        """The memories a prompt for `text` would show, without counting them as used (nothing was asked yet)."""
+        recalled = await self.memory.recall(text, mark_used=False) if self.memory is not None else []
+        return [m.text for m in recalled]
 
     def check_capacity(self, text: str, conversation_id: str | None) -> None:
         """Refuse a text turn now (LlmBusyError: 503 before anything is stored) only if it needs the LLM while
@@ -228,7 +189,7 @@ class ChatPipeline:
     async def _run(self, prepared: PreparedRun, emit: Emit, voice: VoiceOutput | None) -> RunResult:
         emit = self._observed(emit)
         turn = Turn(prepared, time.perf_counter())
-        self._pending = None  # sent (or superseded): a draft typed from now on sets it again
+        self.warmer.turn_started()
         history: list[Said] = []
         said: Said | None = None
         try:
@@ -263,7 +224,7 @@ class ChatPipeline:
             # A task of its own, created before any await: a second cancel cannot stop the storing.
             finish = asyncio.ensure_future(self._finish_cancelled(turn, emit))
             self._track(finish)
-            self._warm_next_turn(history, said, turn)
+            self.warmer.after_turn(history, said, turn)
             await asyncio.shield(finish)
             raise
         except JarvisError as exc:
@@ -277,7 +238,7 @@ class ChatPipeline:
         finally:
             if turn.speaker is not None:
                 await turn.speaker.cancel()
-        self._warm_next_turn(history, said, turn)
+        self.warmer.after_turn(history, said, turn)
         return result
 
     @property
@@ -434,26 +395,6 @@ class ChatPipeline:
         if self.summariser is not None and reply:
             said_now = [*history, said, Said("assistant", reply, said.at, turn.reply_seq)]
             self.summariser.after_turn(turn.prepared.conversation_id, turn.summary, said_now)
-
-    def _warm_next_turn(self, history: list[Said], said: Said | None, turn: Turn) -> None:
-        """While the user reads or listens, prepare the prompt prefix their next message will extend."""
-        if said is not None:
-            history = [*history, said]
-        now = self.prompts.clock()
-        history = [*history, *(Said("tool", o.record(), now) for o in turn.tool_outcomes)]
-        text = turn.kept_reply("complete")
-        if text:
-            history = [*history, Said("assistant", text, self.prompts.clock())]
-        self.last_history = history
-        self.last_summary = turn.summary
-        self.rewarm()
-
-    async def keep_warm(self) -> None:
-        """Each minute the date context changes: re-prepare the latest conversation's prefix while idle."""
-        while True:
-            now = self.prompts.now()
-            await asyncio.sleep(60.5 - now.second - now.microsecond / 1e6)
-            self.rewarm()
 
     async def _finish(self, turn: Turn, status: str, emit: Emit, error: JarvisError | None) -> RunResult:
         prepared, speaker = turn.prepared, turn.speaker
