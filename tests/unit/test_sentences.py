@@ -77,16 +77,32 @@ def test_sentences_whatever_the_pieces(text: str, expected: list[str]) -> None:
 
 
 def test_first_piece_is_cut_early_at_a_comma_only_once_long_enough() -> None:
-    text = "D'accord, je regarde la météo de demain pour vous, puis je vous dis tout, promis."
+    text = "D'accord, je regarde la météo de demain ici, puis je vous dis tout, promis."
     assert split_by_char(text) == [
-        "D'accord, je regarde la météo de demain pour vous,",
+        "D'accord, je regarde la météo de demain ici,",
         "puis je vous dis tout, promis.",
     ]
     assert split_by_char(text, first_clause_min_chars=1000) == [text]
     assert split_by_char(text, first_clause_min_chars=5) == [
         "D'accord,",
-        "je regarde la météo de demain pour vous, puis je vous dis tout, promis.",
+        "je regarde la météo de demain ici, puis je vous dis tout, promis.",
     ]
+
+
+def test_first_piece_may_stop_before_a_word_opening_a_clause() -> None:
+    text = "Il fait 12 degrés à Paris avec un ciel dégagé et un vent léger. Bonne journée et à bientôt !"
+    expected = ["Il fait 12 degrés à Paris", "avec un ciel dégagé et un vent léger.", "Bonne journée et à bientôt !"]
+    assert split_by_char(text, first_clause_min_chars=10) == expected
+    assert split_whole(text, first_clause_min_chars=10) == expected
+    for seed in range(5):
+        assert split_in_pieces(text, seed, first_clause_min_chars=10) == expected
+    # Not too early, and not before a word that only starts like one (« puis » → « puisque »).
+    assert split_by_char("Le chat et le chien dorment.") == ["Le chat et le chien dorment."]
+    text = "Il reste vingt minutes puisque le four chauffe."
+    assert split_by_char(text, first_clause_min_chars=10) == [text]
+    splitter = SentenceSplitter(first_clause_min_chars=10)
+    assert splitter.feed("Il reste vingt minutes puis") == []  # « puis » or « puisque »: decided by what follows
+    assert splitter.feed(" je") == ["Il reste vingt minutes"]
 
 
 def test_a_decimal_comma_is_not_a_clause() -> None:
@@ -123,8 +139,8 @@ def test_run_on_text_is_cut_at_a_space() -> None:
 
 def test_flush_starts_afresh() -> None:
     splitter = SentenceSplitter()
-    assert splitter.feed("Première réponse, assez longue pour être coupée") == []
-    assert splitter.flush() == ["Première réponse, assez longue pour être coupée"]
+    assert splitter.feed("Première réponse, assez longue à couper") == []
+    assert splitter.flush() == ["Première réponse, assez longue à couper"]
     # The next reply gets its own early first clause.
     assert splitter.feed("Deuxième réponse, elle aussi assez longue, oui") == [
         "Deuxième réponse, elle aussi assez longue,"

@@ -16,6 +16,13 @@ _TITLES = frozenset(
 _ABBREVIATIONS = frozenset(
     {"etc", "cf", "ex", "env", "p", "av", "apr", "bd", "vol", "chap", "fig", "approx", "tél", "tel", "n°", "no", "vs"}
 )
+# Words that open a new clause or phrase (French and English): the first piece may stop before one, as at a comma.
+_OPENERS = frozenset(
+    {
+        "et", "mais", "ou", "donc", "car", "puis", "avec", "sans", "pour", "parce", "lorsque", "quand", "alors",
+        "and", "but", "because", "with", "without", "then", "while", "when",
+    }
+)  # fmt: skip
 _LAST_WORD = re.compile(r"([\w°]+)$")
 _LIST_MARKER = re.compile(r"^\W*\d{1,3}$")
 _NO = 0  # "this mark ends nothing": a real cut is always after at least one character
@@ -25,7 +32,8 @@ class SentenceSplitter:
     """Feed text pieces of any size; complete sentences come out in the same order whatever the pieces were.
 
     A sentence ends at . ! ? … ; : followed by white space, or at a newline. So that the first audio can start
-    early, the first piece may stop at a comma once it holds `first_clause_min_chars` characters. A piece that
+    early, the first piece may stop at a comma, or before a word opening a clause (« et », « mais », « avec »…),
+    once it holds `first_clause_min_chars` characters. A piece that
     reaches `max_chars` without an end is cut at its last space, to bound the latency of run-on text.
     """
 
@@ -76,6 +84,8 @@ class SentenceSplitter:
                 cut = self._end_at(i, final=final)
             elif char == "," and not self._emitted:
                 cut = self._clause_at(i, final=final)
+            elif char == " " and not self._emitted:
+                cut = self._opener_at(i, final=final)
             else:
                 cut = _NO
             if cut is None:
@@ -134,6 +144,21 @@ class SentenceSplitter:
         if i + 1 == len(text):
             return i + 1 if final else None
         return i + 1 if text[i + 1] in _SPACE or text[i + 1] == "\n" else _NO
+
+    def _opener_at(self, i: int, *, final: bool) -> int | None:
+        """A space followed by a word opening a clause ends the first piece once it is long enough."""
+        text = self._buffer
+        if len(text[:i].strip()) < self.first_clause_min_chars:
+            return _NO
+        j = i + 1
+        while j < len(text) and text[j].isalpha():
+            j += 1
+        word = text[i + 1 : j].lower()
+        if j == len(text):  # the word may go on ("et" → "était")
+            if final or (word and not any(opener.startswith(word) for opener in _OPENERS)):
+                return _NO
+            return None
+        return i + 1 if word in _OPENERS and text[j] in _SPACE else _NO
 
 
 def _skip_spaces(text: str, j: int) -> int:
