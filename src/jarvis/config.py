@@ -156,7 +156,8 @@ class TtsSettings(BaseModel):
     espeak_voice: str = "fr"
     # kokoro/piper: when the model cannot load or a synthesis fails in the engine, speak with espeak-ng instead.
     fallback: bool = True
-    # The first piece of a reply may stop at a comma once it is this long, so that the first audio comes sooner.
+    # The first piece of a reply may stop at a comma, or before a word opening a clause (« et », « avec »…), once it
+    # is this long, so that the first audio comes sooner.
     first_clause_min_chars: int = Field(10, ge=1)
     # While the voice makes audio the listener is waiting for, the embedded LLM pauses between tokens, so the
     # voice has every core (on small machines the first audio comes sooner; the LLM catches up during playback).
