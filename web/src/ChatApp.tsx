@@ -274,9 +274,11 @@ export function ChatApp({ session, settings, onSettings, onSignedOut }: Props) {
     [closeMic, player],
   );
 
+  // Always told to the server (it ignores a cancel when nothing runs): a message sent whose run has not started
+  // yet is cancelled too, as the user who silences Jarvis expects.
   const cancelRun = useCallback(() => {
     player.stop();
-    if (chatRef.current.runId) socketRef.current?.send({ type: "cancel" });
+    socketRef.current?.send({ type: "cancel" });
   }, [player]);
 
   const sendText = useCallback(
