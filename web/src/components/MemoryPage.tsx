@@ -111,6 +111,8 @@ export function MemoryPage({ unauthorized }: Props) {
   const [saved, setSaved] = useState<Partial<Profile>>({});
   const [form, setForm] = useState(() => profileForm({}));
   const [profileNote, setProfileNote] = useState<Note>(null);
+  // The fields stay read-only until the saved profile has come: it would otherwise overwrite what the user typed.
+  const [profileReady, setProfileReady] = useState(false);
   const [items, setItems] = useState<MemoryItem[] | null>(null);
   const [total, setTotal] = useState(0);
   const [query, setQuery] = useState("");
@@ -159,7 +161,8 @@ export function MemoryPage({ unauthorized }: Props) {
         setSaved(profile);
         setForm(profileForm(profile));
       })
-      .catch((error: unknown) => setProfileNote(problem(error)));
+      .catch((error: unknown) => setProfileNote(problem(error)))
+      .finally(() => setProfileReady(true));
   }, []);
 
   // After an edit, focus returns to the item's edit button; after a forget, to the list heading.
@@ -330,7 +333,7 @@ export function MemoryPage({ unauthorized }: Props) {
         <section className="card" aria-labelledby="profile-title">
           <h3 id="profile-title">{t.profile}</h3>
           <p className="muted small">{t.profileHelp}</p>
-          <form className="profile-form" onSubmit={(e) => void submitProfile(e)}>
+          <form className="profile-form" aria-busy={!profileReady} onSubmit={(e) => void submitProfile(e)}>
             {PROFILE_FIELDS.map((field) => (
               <label key={field} className={LONG_FIELDS.has(field) ? "wide" : undefined} htmlFor={`profile-${field}`}>
                 <span>{t.profileFields[field]}</span>
@@ -339,6 +342,7 @@ export function MemoryPage({ unauthorized }: Props) {
                     id={`profile-${field}`}
                     rows={2}
                     value={form[field]}
+                    disabled={!profileReady}
                     maxLength={MAX_PROFILE_CHARS}
                     placeholder={t.profilePlaceholders[field]}
                     onChange={(e) => setForm({ ...form, [field]: e.target.value })}
@@ -347,6 +351,7 @@ export function MemoryPage({ unauthorized }: Props) {
                   <input
                     id={`profile-${field}`}
                     value={form[field]}
+                    disabled={!profileReady}
                     maxLength={MAX_PROFILE_CHARS}
                     placeholder={t.profilePlaceholders[field]}
                     autoComplete="off"
@@ -357,7 +362,7 @@ export function MemoryPage({ unauthorized }: Props) {
             ))}
             <div className="form-end wide">
               <NoteLine note={profileNote} />
-              <button type="submit" className="primary" disabled={busy}>
+              <button type="submit" className="primary" disabled={busy || !profileReady}>
                 {t.saveProfile}
               </button>
             </div>
