@@ -304,7 +304,7 @@ def test_hands_free_turn_with_barge_in(server: JarvisServer, launch: Callable[..
 
     # Jarvis reads a typed reply aloud; the microphone opens on the recording, whose first words cut it.
     box = page.get_by_label("Écrivez à Jarvis", exact=False)
-    box.fill("Raconte-moi une histoire de dragon en trois phrases.")
+    box.fill("Raconte-moi une histoire de dragon en six longues phrases.")
     box.press("Enter")
     speaking = page.get_by_text("Jarvis parle…")
     expect(speaking).to_be_visible(timeout=120_000)
