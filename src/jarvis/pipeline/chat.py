@@ -4,7 +4,6 @@ errors into `error` events, and every run ends with `run-end`."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,8 +25,6 @@ from jarvis.events import (
     RunStart,
     SttEnd,
     SttNoSpeech,
-    ToolCallEvent,
-    ToolResultEvent,
 )
 from jarvis.i18n import t
 from jarvis.llm.base import ChatMessage, GenerationParams, ToolCall
@@ -38,12 +35,13 @@ from jarvis.memory.service import MemoryService
 from jarvis.metrics import Metrics
 from jarvis.pipeline.speaker import Speaker
 from jarvis.pipeline.speech import SpeechService
+from jarvis.pipeline.tool_calls import run_tool_calls
 from jarvis.pipeline.turn import PreparedRun, RunResult, Turn, VoiceOutput
 from jarvis.pipeline.warming import PromptWarmer
 from jarvis.store.conversations import ConversationRepository
 from jarvis.stt.base import Transcript
 from jarvis.tools.base import current_conversation
-from jarvis.tools.registry import ToolOutcome, ToolRegistry
+from jarvis.tools.registry import ToolRegistry
 
 log = structlog.get_logger(__name__)
 Emit = Callable[[Event], Awaitable[None]]
@@ -276,27 +274,10 @@ class ChatPipeline:
                 log.warning("tool-steps-exceeded", run_id=run_id, steps=step)
                 await self._say(turn, (" " if turn.reply else "") + t("tool-steps-exceeded"), emit)
                 return
-            messages = [*messages, _assistant_calls("".join(text), calls)]
-            outcomes: list[ToolOutcome] = []
-            for call in calls:
-                await emit(ToolCallEvent(run_id=run_id, call_id=call.id, name=call.name, arguments=call.arguments))
-                outcome = await self.tools.execute(call)
-                outcomes.append(outcome)
-                turn.tool_outcomes.append(outcome)
-                log.info("tool-called", run_id=run_id, tool=call.name, ok=outcome.ok, seconds=round(outcome.seconds, 3))
-                await emit(
-                    ToolResultEvent(
-                        run_id=run_id,
-                        call_id=call.id,
-                        name=call.name,
-                        ok=outcome.ok,
-                        content=outcome.content,
-                        error_code=outcome.error_code,
-                        seconds=round(outcome.seconds, 4),
-                    )
-                )
-                content = outcome.content if outcome.ok else t("tool-error", message=outcome.content)
-                messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name, "content": content})
+            outcomes, step_messages = await run_tool_calls(
+                self.tools, "".join(text), calls, run_id, emit, turn.tool_outcomes
+            )
+            messages = [*messages, *step_messages]
             if all(outcome.says_itself for outcome in outcomes):
                 # Direct tools answer in their own words: no second generation.
                 said = " ".join(outcome.content for outcome in outcomes)
@@ -442,18 +423,3 @@ class ChatPipeline:
             log.info("run-end-undelivered", run_id=prepared.run_id)
         log.info("run-end", run_id=prepared.run_id, status=status, **timings.model_dump(exclude_none=True))
         return RunResult(end=end, error=error)
-
-
-def _assistant_calls(text: str, calls: list[ToolCall]) -> ChatMessage:
-    return {
-        "role": "assistant",
-        "content": text,
-        "tool_calls": [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": json.dumps(call.arguments, ensure_ascii=False)},
-            }
-            for call in calls
-        ],
-    }
