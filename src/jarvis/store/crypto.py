@@ -184,11 +184,16 @@ class Census:
 
 
 def _census(connection: Connection) -> Census:
-    existing = set(inspect(connection).get_table_names())
+    """Counts over the schema the file has: the census runs before migrations, and a database made by an older
+    Jarvis lacks the tables and columns added since (they hold nothing yet)."""
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
     clear = encrypted = 0
     sample: str | None = None
     for item in encrypted_columns():
-        if item.table.name not in existing:
+        if item.table.name not in tables:
+            continue
+        if item.column not in {c["name"] for c in inspector.get_columns(item.table.name)}:
             continue
         column = type_coerce(item.table.c[item.column], Text)
         marked = func.substr(column, 1, len(PREFIX)) == PREFIX
