@@ -94,7 +94,7 @@ class LlmSettings(BaseModel):
 
 # Words Jarvis expects to hear: a Whisper prompt with the verbs and phrasings of Home Assistant's French intents
 # (lights, covers, locks, media, timers) cuts errors on spoken commands. On the French recordings of ../shared/speech
-# (Whisper base, 20 s window) it took the WER of the 29 commands from 0.26 (a shorter prompt) to 0.17, and that of
+# (Whisper base, a 20 s window) it took the WER of the 29 commands from 0.26 (a shorter prompt) to 0.17, and that of
 # the 10 read sentences from 0.30 to 0.27.
 DEFAULT_STT_PROMPT_FR = (
     "Jarvis, allume la lumière du salon, éteins toutes les lumières, ferme les volets, ouvre les rideaux du "
@@ -116,9 +116,9 @@ class SttSettings(BaseModel):
     initial_prompt: str | None = DEFAULT_STT_PROMPT_FR
     hotwords: list[str] = Field(default_factory=lambda: ["Jarvis"])
     # Whisper's encoder reads 30 s of audio whatever the clip's length; a short clip is encoded in a window of this
-    # length (or the clip plus 1 s) instead: 1.5 to 2 times as fast for commands, and as accurate on the test
-    # recordings. 30 restores Whisper's own window.
-    window_seconds: float = Field(20.0, ge=2, le=30)
+    # length (or the clip plus 1 s) instead: about twice as fast for commands, and as accurate on the test
+    # recordings (see jarvis.stt.faster_whisper). 30 restores Whisper's own window.
+    window_seconds: float = Field(14.0, ge=2, le=30)
     max_audio_seconds: float = Field(120.0, gt=0)
     timeout_seconds: float = Field(30.0, gt=0)
 

@@ -192,9 +192,10 @@ def _windowed_model_class() -> Any:
 
     faster-whisper pads every clip to 30 s of features and the encoder's cost grows with that length (1.1 s on 2
     cores for base, most of a short command's transcription). CTranslate2 encodes a shorter window too; the decoder
-    then attends to fewer frames. On the French recordings of ../shared/speech, with the vocabulary prompt, a 20 s
-    window gave WER 0.26 on commands and 0.30 on read sentences (30 s: 0.27 and 0.29) and transcribed commands 1.5 to
-    2 times as fast; 12-15 s windows were faster still but misheard more commands (« minuteur 20 secondes »)."""
+    then attends to fewer frames. On the 39 French recordings of ../shared/speech, with the vocabulary prompt
+    (DEFAULT_STT_PROMPT_FR): a 14 s window gave WER 0.157 on the 29 commands and 0.235 overall (20 s: 0.174 and 0.235;
+    16 s: 0.183 and 0.277) and transcribed commands in 0.78 of the 20 s window's time, about half of Whisper's own
+    30 s; a 12 s window misheard more (0.268 overall; it repeated « combien de temps reste-t-il » twice)."""
     from faster_whisper import WhisperModel  # type: ignore[import-untyped]
 
     class WindowedWhisperModel(WhisperModel):  # type: ignore[misc]
