@@ -317,16 +317,16 @@ async def build_services(
     # The house as tools: the weather always (without a source the model must say so, not invent one); devices
     # when Home Assistant is configured (their definitions lengthen every prompt).
     house = HomeTools(home_intents, home, settings.chat.language)
+    timer_intents = register_timer_intents(fast_path, timers)
     builtin = [
         *datetime_tools(prompts.now, settings.chat.language),
-        *timer_tools(timers),
+        *timer_tools(timers, timer_intents.ask_time),
         *(memory_tools(memory) if memory is not None else []),
         *(house.tools() if home.enabled else []),
         house.weather_tool(),
     ]
     tools.set_source("builtin", builtin)
     timers.notifier = home  # finished timers also go to home_assistant.notify_service, when set
-    register_timer_intents(fast_path, timers)
     speech.names = _known_names(home, memory)
     pipeline = ChatPipeline(
         conversations,

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from jarvis.brain.fastpath import FastPath
 from jarvis.errors import InvalidInputError, NotFoundError
 from jarvis.events import Event, TimerFinished
 from jarvis.llm.base import ToolCall
 from jarvis.store.db import Database
 from jarvis.store.timers import TimerRepository
-from jarvis.timers.durations import parse_duration, say_duration
+from jarvis.timers.durations import mentions_time, parse_duration, say_duration
+from jarvis.timers.intents import register_timer_intents
 from jarvis.timers.service import TimerService
+from jarvis.tools.base import current_conversation, current_request
 from jarvis.tools.builtin import timer_tools
 from jarvis.tools.registry import ToolRegistry
 
@@ -245,4 +248,74 @@ async def test_absurd_durations_from_the_model_are_refused_clearly(db: Database)
     assert {o.error_code for o in outcomes} == {"invalid-duration"}
     assert "1 jour" in outcomes[0].content and "au moins" in outcomes[1].content
     assert await timers.list() == []
+    await timers.close()
+
+
+def test_a_request_names_a_time_or_not() -> None:
+    for asked in (
+        "lance un minuteur de cinq minutes",
+        "minuteur 20 secondes",
+        "rappelle-moi d'appeler maman à midi",
+        "réveille-moi dans une demi-heure",
+        "remind me to call Bob tomorrow",
+        "rappelle-moi vendredi de sortir les poubelles",
+        "set a timer for an hour",
+    ):
+        assert mentions_time(asked), asked
+    for not_asked in ("Allume le bureau en rouge.", "lance un minuteur", "rappelle-moi d'acheter du pain", "lecture"):
+        assert not mentions_time(not_asked), not_asked
+
+
+async def test_the_model_cannot_start_a_timer_nobody_asked_for(db: Database) -> None:
+    """A small model with no better tool may start a timer for « allume le bureau en rouge »: nothing starts and
+    the user is asked for the time (the tool's answer is the reply); a request with a duration starts one."""
+    timers = service(db)
+    registry = ToolRegistry()
+    registry.set_source("builtin", timer_tools(timers))
+    token = current_request.set("Allume le bureau en rouge.")
+    try:
+        timer = await registry.execute(ToolCall(id="a", name="start_timer", arguments={"minutes": 1}))
+        reminder = await registry.execute(ToolCall(id="b", name="set_reminder", arguments={"message": "x"}))
+    finally:
+        current_request.reset(token)
+    for outcome in (timer, reminder):
+        assert not outcome.ok and outcome.error_code == "time-missing" and outcome.says_itself
+    assert (timer.content, reminder.content) == ("Pour combien de temps ?", "Quand dois-je vous le rappeler ?")
+    assert await timers.list() == []
+    token = current_request.set("lance un minuteur d'une minute pour les pâtes")
+    try:
+        started = await registry.execute(ToolCall(id="c", name="start_timer", arguments={"minutes": 1}))
+    finally:
+        current_request.reset(token)
+    assert started.ok and [t.duration_seconds for t in await timers.list()] == [60]
+    await timers.close()
+
+
+async def test_the_answer_to_the_question_starts_what_was_asked(db: Database) -> None:
+    """« Lance un minuteur. » → « Pour combien de temps ? » → « Sept minutes. » starts it, without the model; the
+    same for a reminder and « Dans une heure. ». A name the model made up is dropped; another conversation's
+    messages are not taken for the answer."""
+    timers = service(db)
+    fast_path = FastPath()
+    registry = ToolRegistry()
+    registry.set_source("builtin", timer_tools(timers, register_timer_intents(fast_path, timers).ask_time))
+    timer_call = ToolCall(id="a", name="start_timer", arguments={"minutes": 15, "label": "Le déjeuner"})
+    reminder_call = ToolCall(id="b", name="set_reminder", arguments={"message": "appeler maman", "in_minutes": 15})
+    asked = [("c1", "Lance un minuteur.", timer_call), ("c2", "Rappelle-moi d'appeler maman.", reminder_call)]
+    for conversation, request, call in asked:
+        tokens = (current_conversation.set(conversation), current_request.set(request))
+        try:
+            outcome = await registry.execute(call)
+        finally:
+            current_request.reset(tokens[1])
+            current_conversation.reset(tokens[0])
+        assert outcome.error_code == "time-missing" and outcome.says_itself
+    assert await timers.list() == []
+    assert await fast_path.handle("Sept minutes.", "c3") is None  # nobody asked c3
+    timer = await fast_path.handle("Sept minutes.", "c1")
+    reminder = await fast_path.handle("Dans une heure.", "c2")
+    assert timer is not None and timer.text == "C'est parti : minuteur de 7 minutes."
+    assert reminder is not None and reminder.intent == "follow-up"
+    started = {t.kind: (t.duration_seconds, t.label) for t in await timers.list()}
+    assert started == {"timer": (420, ""), "reminder": (3600, "appeler maman")}
     await timers.close()

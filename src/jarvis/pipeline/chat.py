@@ -40,7 +40,7 @@ from jarvis.pipeline.turn import PreparedRun, RunResult, Turn, VoiceOutput
 from jarvis.pipeline.warming import PromptWarmer
 from jarvis.store.conversations import ConversationRepository
 from jarvis.stt.base import Transcript
-from jarvis.tools.base import current_conversation
+from jarvis.tools.base import current_conversation, current_request
 from jarvis.tools.registry import ToolRegistry
 
 log = structlog.get_logger(__name__)
@@ -249,7 +249,11 @@ class ChatPipeline:
         messages = self.prompts.build(
             history, said.content, at=said.at, memories=[m.text for m in recalled], summary=turn.summary
         )
-        await self._tool_loop(turn, messages, emit)
+        token = current_request.set(said.content)
+        try:
+            await self._tool_loop(turn, messages, emit)
+        finally:
+            current_request.reset(token)
 
     async def _tool_loop(self, turn: Turn, messages: list[ChatMessage], emit: Emit) -> None:
         """The tool loop: generate; while the model asks for tools, run them and generate again (bounded).

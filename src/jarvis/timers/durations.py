@@ -45,6 +45,22 @@ def parse_duration(text: str) -> float:
     return total
 
 
+# A time in words: a figure, a unit, or a moment of the day (French and English).
+_TIME_WORDS = re.compile(
+    r"\d|\b(?:heures?|minutes?|mins?|secondes?|secs?|quarts?|demi|midi|minuit|demain|soir|matin|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"hours?|seconds?|half|quarter|noon|midnight|tomorrow|tonight|morning|evening|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_time(text: str) -> bool:
+    """Whether a request names a duration or a moment at all (« dans 5 minutes », « à midi », « for an hour »):
+    without one, a timer or a reminder would be started for a time the user never said."""
+    return _TIME_WORDS.search(text) is not None
+
+
 _WORDS = {
     "fr": (("jour", "jours"), ("heure", "heures"), ("minute", "minutes"), ("seconde", "secondes"), "et"),
     "en": (("day", "days"), ("hour", "hours"), ("minute", "minutes"), ("second", "seconds"), "and"),

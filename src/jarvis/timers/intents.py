@@ -9,7 +9,7 @@ des pâtes"), and durations out of bounds (zero, days, years) so that they are a
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from jarvis.brain.fastpath import FastPath, IntentRequest, fold
 from jarvis.errors import InvalidInputError
@@ -49,6 +49,9 @@ _EN_DURATION = (
     "|{timer_seconds:seconds}( |-)second[s]|{timer_long:days}( |-)day[s]|{timer_long:weeks}( |-)week[s]"
     "|{timer_long:months}( |-)month[s]|{timer_long:years}( |-)year[s])"
 )
+# An answer to « Pour combien de temps ? » is read as a timer sentence: « minuteur » + the duration said.
+_TIMER_WORD = {"fr": "minuteur", "en": "timer for"}
+_ANSWER_LEAD = re.compile(r"^(?:dans|pour|de|d'|pendant|durant|in|for)\s*")
 _FR_RULES = {
     "duree": _FR_DURATION,
     "lance": "(lance|lancer|demarre|demarrer|programme|programmer|regle|regler|mets|mettre|cree|creer|active"
@@ -278,6 +281,31 @@ class TimerIntents:
         if not cancelled:  # finished in the meantime
             return t("timers-none", language)
         return self.timers.describe_cancelled(cancelled, language)
+
+    def heard_duration(self, text: str, language: str) -> float | None:
+        """The seconds in an answer to « Pour combien de temps ? » (« sept minutes », « dans une heure »), read
+        with the timer sentences' own grammar; None when it holds no duration."""
+        said = _ANSWER_LEAD.sub("", fold(text).strip())
+        request = self.fast_path.recognize(_TIMER_WORD.get(language, "minuteur") + " " + said, language, "")
+        if request is None or request.intent != "HassStartTimer":
+            return None
+        return self._seconds(request)
+
+    def ask_time(self, conversation_id: str, kind: Literal["timer", "reminder"], label: str) -> str:
+        """A timer (or reminder) was asked for without a time: the question to say. The answer in the same
+        conversation (« sept minutes ») starts it; anything else is handled as usual."""
+        language = self.timers.language
+
+        async def answer(text: str) -> str | None:
+            seconds = self.heard_duration(text, language)
+            if seconds is None:
+                return None
+            timer = await self.timers.start(seconds, label, kind=kind)
+            return self.timers.describe_started(timer, language)
+
+        if conversation_id:
+            self.fast_path.ask(conversation_id, answer)
+        return t("reminder-ask-time" if kind == "reminder" else "timer-ask-duration", language)
 
     def _which(self, request: IntentRequest, candidates: TimerList) -> str:
         """Several timers fit "annule le minuteur": ask which one, and cancel the one named in the answer."""

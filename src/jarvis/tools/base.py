@@ -12,6 +12,9 @@ from jarvis.llm.base import ToolSpec
 # The conversation whose turn is calling tools (set by the pipeline for the run): a tool that asks the user a
 # question (« Voulez-vous vraiment ouvrir le garage ? ») expects the answer in that conversation.
 current_conversation: ContextVar[str] = ContextVar("current_conversation", default="")
+# The user's words in the turn calling tools: a tool with lasting effects checks that they ask for it (a small model
+# may start a timer for « allume le bureau en rouge » when it has no better tool). Empty: not called from a turn.
+current_request: ContextVar[str] = ContextVar("current_request", default="")
 
 
 class ToolError(JarvisError):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
+from jarvis.brain.fastpath import fold
 from jarvis.brain.prompt import MONTHS, WEEKDAYS
 from jarvis.i18n import t
 from jarvis.memory.items import NewMemory, clean_text
 from jarvis.memory.service import RELATIVE_CUTOFF, as_statement
-from jarvis.tools.base import Tool
+from jarvis.timers.durations import mentions_time
+from jarvis.tools.base import Tool, ToolError, current_conversation, current_request
 from jarvis.tools.functions import FunctionTool
 
 if TYPE_CHECKING:
@@ -38,7 +40,26 @@ def datetime_tools(now: Callable[[], datetime], language: str) -> list[Tool]:
     return [FunctionTool(get_current_datetime, direct=True)]
 
 
-def timer_tools(timers: TimerService) -> list[Tool]:
+# Asks the user for the missing time of a timer or reminder (conversation, kind, label): the question to say.
+AskTime = Callable[[str, Literal["timer", "reminder"], str], str]
+
+
+def timer_tools(timers: TimerService, ask_time: AskTime | None = None) -> list[Tool]:
+    def check_time_said(kind: Literal["timer", "reminder"], label: str) -> None:
+        """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts and the user
+        is asked (« Pour combien de temps ? »): the model made the time up, or called the tool for something else
+        entirely (« allume le bureau en rouge » in a house it cannot reach)."""
+        request = current_request.get()
+        if not request or mentions_time(request):
+            return
+        if ask_time is not None:
+            if kind == "timer" and fold(label) not in fold(request):
+                label = ""  # a name the model made up too (« Le déjeuner »)
+            question = ask_time(current_conversation.get(), kind, label)
+        else:
+            question = t("reminder-ask-time" if kind == "reminder" else "timer-ask-duration", timers.language)
+        raise ToolError(question, code="time-missing")
+
     async def start_timer(
         hours: Annotated[int, Field(ge=0)] = 0,
         minutes: Annotated[int, Field(ge=0)] = 0,
@@ -53,6 +74,7 @@ def timer_tools(timers: TimerService) -> list[Tool]:
             seconds: nombre de secondes
             label: le nom que l'utilisateur donne au minuteur, ou vide s'il n'en donne pas
         """
+        check_time_said("timer", label)
         timer = await timers.start(hours * 3600 + minutes * 60 + seconds, label)
         return timers.describe_started(timer)
 
@@ -64,6 +86,7 @@ def timer_tools(timers: TimerService) -> list[Tool]:
             at: heure locale HH:MM (ou date ISO 8601) ; vide si in_minutes est donné
             in_minutes: dans combien de minutes ; 0 si at est donné
         """
+        check_time_said("reminder", message)
         if at:
             timer = await timers.remind_at(at, message)
         else:
