@@ -15,7 +15,7 @@ from jarvis.events import Event, TimerFinished
 from jarvis.llm.base import ToolCall
 from jarvis.store.db import Database
 from jarvis.store.timers import TimerRepository
-from jarvis.timers.durations import mentions_time, parse_duration, say_duration
+from jarvis.timers.durations import mentions_time, parse_duration, said_seconds, say_duration
 from jarvis.timers.intents import register_timer_intents
 from jarvis.timers.service import TimerService
 from jarvis.tools.base import current_conversation, current_request
@@ -318,4 +318,30 @@ async def test_the_answer_to_the_question_starts_what_was_asked(db: Database) ->
     assert reminder is not None and reminder.intent == "follow-up"
     started = {t.kind: (t.duration_seconds, t.label) for t in await timers.list()}
     assert started == {"timer": (420, ""), "reminder": (3600, "appeler maman")}
+    await timers.close()
+
+
+def test_the_duration_said_in_figures() -> None:
+    assert said_seconds("Milleur 30 secondes.") == 30
+    assert said_seconds("minuteur 1 heure 30 minutes pour le four") == 5400
+    assert said_seconds("set a timer for 10 minutes and 30 seconds") == 630
+    assert said_seconds("mets la chambre à 80 %") is None
+    assert said_seconds("réveille-moi à 8 h") is None and said_seconds("préviens-moi jusqu'à 18 h") is None
+    assert said_seconds("lance un minuteur de cinq minutes") is None  # in words: the model's reading stands
+
+
+async def test_the_users_figures_win_over_the_models_reading(db: Database) -> None:
+    """Misheard as « Milleur 30 secondes », the command reached the model, which started 30 minutes named « mille
+    meilleure 30 secondes »: the user's figures and words are what count."""
+    timers = service(db)
+    registry = ToolRegistry()
+    registry.set_source("builtin", timer_tools(timers))
+    call = ToolCall(id="a", name="start_timer", arguments={"minutes": 30, "label": "mille meilleure 30 secondes"})
+    token = current_request.set("Milleur 30 secondes.")
+    try:
+        outcome = await registry.execute(call)
+    finally:
+        current_request.reset(token)
+    assert outcome.ok and outcome.content == "C'est parti : minuteur de 30 secondes."
+    assert [(t.duration_seconds, t.label) for t in await timers.list()] == [(30, "")]
     await timers.close()

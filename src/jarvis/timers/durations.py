@@ -61,6 +61,28 @@ def mentions_time(text: str) -> bool:
     return _TIME_WORDS.search(text) is not None
 
 
+# A duration in figures: « 30 secondes », « 5 min », « 2 heures », « 10 minutes and 30 seconds ».
+_SAID_DURATION = re.compile(
+    r"(\w*'?)\s*(\d+(?:[.,]\d+)?)\s*(heures?|hours?|h|minutes?|mins?|secondes?|seconds?|secs?|s)\b", re.IGNORECASE
+)
+# « à 8 h », « at 8 hours », « vers 18 h »: a moment of the day, not a duration.
+_MOMENT_WORDS = frozenset({"à", "a", "at", "vers", "avant", "après", "apres", "before", "after", "until", "jusqu'"})
+
+
+def said_seconds(text: str) -> float | None:
+    """The duration a request gives in figures (« minuteur 1 heure 30 minutes » → 5400), None when it gives none
+    that way (words, « 1h30 », a moment such as « à 8 h »: then the model's reading stands)."""
+    total = 0.0
+    found = False
+    for before, number, unit in _SAID_DURATION.findall(text):
+        if before.lower() in _MOMENT_WORDS:
+            return None
+        size = 3600 if unit[0].lower() == "h" else 60 if unit[0].lower() == "m" else 1
+        total += float(number.replace(",", ".")) * size
+        found = True
+    return total if found else None
+
+
 _WORDS = {
     "fr": (("jour", "jours"), ("heure", "heures"), ("minute", "minutes"), ("seconde", "secondes"), "et"),
     "en": (("day", "days"), ("hour", "hours"), ("minute", "minutes"), ("second", "seconds"), "and"),

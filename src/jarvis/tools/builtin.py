@@ -13,7 +13,7 @@ from jarvis.brain.prompt import MONTHS, WEEKDAYS
 from jarvis.i18n import t
 from jarvis.memory.items import NewMemory, clean_text
 from jarvis.memory.service import RELATIVE_CUTOFF, as_statement
-from jarvis.timers.durations import mentions_time
+from jarvis.timers.durations import mentions_time, said_seconds
 from jarvis.tools.base import Tool, ToolError, current_conversation, current_request
 from jarvis.tools.functions import FunctionTool
 
@@ -53,8 +53,6 @@ def timer_tools(timers: TimerService, ask_time: AskTime | None = None) -> list[T
         if not request or mentions_time(request):
             return
         if ask_time is not None:
-            if kind == "timer" and fold(label) not in fold(request):
-                label = ""  # a name the model made up too (« Le déjeuner »)
             question = ask_time(current_conversation.get(), kind, label)
         else:
             question = t("reminder-ask-time" if kind == "reminder" else "timer-ask-duration", timers.language)
@@ -74,8 +72,16 @@ def timer_tools(timers: TimerService, ask_time: AskTime | None = None) -> list[T
             seconds: nombre de secondes
             label: le nom que l'utilisateur donne au minuteur, ou vide s'il n'en donne pas
         """
+        # The user's own words win over the small model's reading of them: a name they did not say is dropped
+        # (« Le déjeuner »), and the duration they gave in figures is the one used (« 30 secondes » once came
+        # back as 30 minutes).
+        request = current_request.get()
+        if request and fold(label) not in fold(request):
+            label = ""
         check_time_said("timer", label)
-        timer = await timers.start(hours * 3600 + minutes * 60 + seconds, label)
+        duration = hours * 3600 + minutes * 60 + seconds
+        said = said_seconds(request) if request else None
+        timer = await timers.start(said if said is not None else duration, label)
         return timers.describe_started(timer)
 
     async def set_reminder(message: str, at: str = "", in_minutes: Annotated[int, Field(ge=0)] = 0) -> str:
