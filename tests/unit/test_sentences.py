@@ -111,6 +111,17 @@ def test_a_decimal_comma_is_not_a_clause() -> None:
     ]
 
 
+def test_a_comma_after_a_word_ends_the_first_piece_at_once() -> None:
+    """After a letter the comma is no decimal one: the first piece goes to the voice without waiting for the next
+    token; after a figure it waits (« 21, » may go on as « 21,5 »)."""
+    splitter = SentenceSplitter(first_clause_min_chars=10)
+    assert splitter.feed("Je suis désolé,") == ["Je suis désolé,"]
+    splitter = SentenceSplitter(first_clause_min_chars=10)
+    assert splitter.feed("Il fait environ 21,") == []
+    assert splitter.feed("5 degrés.") == []
+    assert splitter.flush() == ["Il fait environ 21,5 degrés."]
+
+
 def test_sentences_come_out_as_soon_as_they_end() -> None:
     splitter = SentenceSplitter()
     assert splitter.feed("C'est fait") == []

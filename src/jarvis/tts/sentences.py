@@ -137,12 +137,13 @@ class SentenceSplitter:
         return not _LIST_MARKER.match(self._buffer[:i].strip())
 
     def _clause_at(self, i: int, *, final: bool) -> int | None:
-        """A comma followed by a space ends the first piece once it is long enough (not "21,5")."""
+        """A comma followed by a space ends the first piece once it is long enough (not "21,5"). After a letter
+        the comma cannot be a decimal one: no need to wait for the next token to know."""
         text = self._buffer
         if len(text[:i].strip()) < self.first_clause_min_chars:
             return _NO
         if i + 1 == len(text):
-            return i + 1 if final else None
+            return i + 1 if final or not text[i - 1].isdigit() else None
         return i + 1 if text[i + 1] in _SPACE or text[i + 1] == "\n" else _NO
 
     def _opener_at(self, i: int, *, final: bool) -> int | None:
