@@ -260,9 +260,12 @@ def test_a_request_names_a_time_or_not() -> None:
         "remind me to call Bob tomorrow",
         "rappelle-moi vendredi de sortir les poubelles",
         "set a timer for an hour",
+        "rappelle-moi à 18h30 de sortir le chien",
+        "réveille-moi à 7 h",
+        "remind me at 18:30",
     ):
         assert mentions_time(asked), asked
-    for not_asked in ("Allume le bureau en rouge.", "lance un minuteur", "rappelle-moi d'acheter du pain", "lecture"):
+    for not_asked in ("Allume le bureau en rouge.", "lance un minuteur", "rappelle-moi d'acheter du pain", "à 80 %"):
         assert not mentions_time(not_asked), not_asked
 
 

@@ -45,9 +45,10 @@ def parse_duration(text: str) -> float:
     return total
 
 
-# A time in words: a figure, a unit, or a moment of the day (French and English).
+# A time: a unit, a clock time (« 18h30 », « 18:30 », « 8 h »), or a moment of the day (French and English). A bare
+# figure is not one (« mets la chambre à 80 % »).
 _TIME_WORDS = re.compile(
-    r"\d|\b(?:heures?|minutes?|mins?|secondes?|secs?|quarts?|demi|midi|minuit|demain|soir|matin|"
+    r"\d\s*h\b|\d[:h]\d\d|\b(?:heures?|minutes?|mins?|secondes?|secs?|quarts?|demi|midi|minuit|demain|soir|matin|"
     r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
     r"hours?|seconds?|half|quarter|noon|midnight|tomorrow|tonight|morning|evening|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
