@@ -52,7 +52,7 @@ from jarvis.tts.sentences import SentenceSplitter
 log = structlog.get_logger(__name__)
 # Replies that open with the same words every time (« C'est fait, », « C'est parti : », « Laquelle : »): ready in
 # the phrase cache.
-OPENING_KEYS = ("home-done", "timer-started", "home-which", "home-which-feminine", "timer-which")
+OPENING_KEYS = ("home-done", "timer-started", "home-which", "home-which-feminine", "timer-which", "home-weather")
 # Whole replies that never change, said often enough to be ready at once too.
 FIXED_REPLY_KEYS = ("timers-none", "home-unsure", "home-cancelled")
 
@@ -228,7 +228,7 @@ def phrases_to_warm(language: str, first_clause_min_chars: int) -> list[str]:
     pieces: list[str] = []
     for key in (*OPENING_KEYS, *FIXED_REPLY_KEYS):
         splitter = SentenceSplitter(first_clause_min_chars=first_clause_min_chars)
-        said = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·", options="·"))
+        said = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·", options="·", details="·"))
         pieces += said[:1] if key in OPENING_KEYS else [*said, *splitter.flush()]
     return pieces
 

@@ -123,7 +123,7 @@ def test_thermostat(home_server: JarvisServer, home_assistant: HomeAssistant) ->
 
 def test_weather_time_and_date(home_server: JarvisServer) -> None:
     weather = chat(home_server, "quel temps fait-il")
-    assert weather["reply"] == "Météo maison : partiellement nuageux, 14 degrés, humidité 71 %.", weather
+    assert weather["reply"] == "Dehors : partiellement nuageux, 14 degrés, humidité 71 %.", weather
     assert chat(home_server, "quelle heure est-il")["reply"].startswith("Il est ")
     assert chat(home_server, "quel jour sommes-nous")["reply"].startswith("Nous sommes le ")
 

@@ -17,7 +17,7 @@ def spoken_pieces(text: str) -> list[str]:
 
 def test_openings_and_fixed_replies_are_warmed() -> None:
     warmed = phrases_to_warm("fr", MIN_CHARS)
-    assert {"C'est fait,", "C'est parti :", "Laquelle :"} <= set(warmed)
+    assert {"C'est fait,", "C'est parti :", "Laquelle :", "Dehors :"} <= set(warmed)
     assert {"Aucun minuteur ni rappel en cours.", "D'accord, je ne fais rien."} <= set(warmed)
     assert {"Je ne suis pas sûr d'avoir bien compris.", "Pouvez-vous répéter ?"} <= set(warmed)
 
@@ -31,6 +31,7 @@ def test_replies_open_with_a_warmed_piece() -> None:
         t("timer-started", "fr", label="", duration="20 secondes"),
         t("timers-none", "fr"),
         t("home-unsure", "fr"),
+        t("home-weather", "fr", details="partiellement nuageux, 14 degrés, humidité 71 %"),
     ]
     for reply in replies:
         assert spoken_pieces(reply)[0] in warmed, reply

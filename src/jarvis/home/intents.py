@@ -359,7 +359,7 @@ class HomeIntents:
             parts.append(t("home-weather-temperature", language, value=number(attributes["temperature"], language)))
         if attributes.get("humidity") is not None:
             parts.append(t("home-weather-humidity", language, value=number(attributes["humidity"], language)))
-        return t("home-weather", language, name=entity.name, details=", ".join(parts))
+        return t("home-weather", language, details=", ".join(parts))
 
 
 def _lang(language: str) -> str:
