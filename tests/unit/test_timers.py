@@ -346,5 +346,19 @@ async def test_the_users_figures_win_over_the_models_reading(db: Database) -> No
     finally:
         current_request.reset(token)
     assert outcome.ok and outcome.content == "C'est parti : minuteur de 30 secondes."
-    assert [(t.duration_seconds, t.label) for t in await timers.list()] == [(30, "")]
+    # The model also names timers after the whole request: no name either.
+    call = ToolCall(id="b", name="start_timer", arguments={"seconds": 30, "label": "Milleur 30 secondes"})
+    token = current_request.set("Milleur 30 secondes.")
+    try:
+        assert (await registry.execute(call)).content == "C'est parti : minuteur de 30 secondes."
+    finally:
+        current_request.reset(token)
+    # A name the user gave is kept.
+    call = ToolCall(id="c", name="start_timer", arguments={"minutes": 10, "label": "Pâtes"})
+    token = current_request.set("Minuteur 10 minutes pour les pâtes.")
+    try:
+        assert (await registry.execute(call)).content == "C'est parti : minuteur « Pâtes » de 10 minutes."
+    finally:
+        current_request.reset(token)
+    assert sorted((t.duration_seconds, t.label) for t in await timers.list()) == [(30, ""), (30, ""), (600, "Pâtes")]
     await timers.close()

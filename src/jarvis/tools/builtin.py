@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -40,6 +41,10 @@ def datetime_tools(now: Callable[[], datetime], language: str) -> list[Tool]:
     return [FunctionTool(get_current_datetime, direct=True)]
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
+
+
 # Asks the user for the missing time of a timer or reminder (conversation, kind, label): the question to say.
 AskTime = Callable[[str, Literal["timer", "reminder"], str], str]
 
@@ -73,10 +78,12 @@ def timer_tools(timers: TimerService, ask_time: AskTime | None = None) -> list[T
             label: le nom que l'utilisateur donne au minuteur, ou vide s'il n'en donne pas
         """
         # The user's own words win over the small model's reading of them: a name they did not say is dropped
-        # (« Le déjeuner »), and the duration they gave in figures is the one used (« 30 secondes » once came
-        # back as 30 minutes).
+        # (« Le déjeuner »), and so is the request itself or a duration taken for a name (« Milleur 30 secondes »);
+        # the duration they gave in figures is the one used (« 30 secondes » once came back as 30 minutes).
         request = current_request.get()
-        if request and fold(label) not in fold(request):
+        if request and (
+            fold(label) not in fold(request) or _words(label) == _words(request) or said_seconds(label) is not None
+        ):
             label = ""
         check_time_said("timer", label)
         duration = hours * 3600 + minutes * 60 + seconds
