@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from cryptography.fernet import Fernet
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from jarvis.config import Settings
 from jarvis.errors import ConfigError, StoreError
@@ -29,7 +27,7 @@ from jarvis.store.crypto import (
     rewrite_all,
     write_key_file,
 )
-from jarvis.store.db import MIGRATIONS_DIR, Database
+from jarvis.store.db import Database, upgrade_schema
 
 SENTENCE = "Ma tante Josiane cache ses bijoux dans la boîte à sucre"
 
@@ -167,23 +165,13 @@ async def test_clear_database_is_refused_then_encrypted_rotated_and_decrypted(tm
     await db.close()
 
 
-def _upgrade_to(revision: str) -> Callable[[Connection], None]:
-    def upgrade(connection: Connection) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS_DIR))
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-
-    return upgrade
-
-
 async def test_a_database_from_an_older_version_opens_and_is_migrated(tmp_path: Path) -> None:
     """The start-up census runs before the migrations: a file made before the conversation summary existed (0002)
     still opens, keeps its conversation, and gets the new columns."""
     settings = settings_for(tmp_path)
     old = Database(settings.database_url)
     async with old.engine.begin() as conn:
-        await conn.run_sync(_upgrade_to("0002"))
+        await conn.run_sync(functools.partial(upgrade_schema, revision="0002"))
         await conn.execute(
             text(
                 "INSERT INTO conversations (id, title, created_at, updated_at) "

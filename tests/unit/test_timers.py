@@ -20,7 +20,7 @@ from jarvis.timers.intents import register_timer_intents
 from jarvis.timers.service import TimerService
 from jarvis.tools.base import current_conversation, current_request
 from jarvis.tools.builtin import timer_tools
-from jarvis.tools.registry import ToolRegistry
+from jarvis.tools.registry import ToolOutcome, ToolRegistry
 
 
 class RecordingAnnouncer:
@@ -233,11 +233,28 @@ def test_durations() -> None:
     assert say_duration(90, "en") == "1 minute and 30 seconds"
 
 
+def timer_registry(timers: TimerService, fast_path: FastPath | None = None) -> ToolRegistry:
+    """The LLM's timer tools, asking their questions through a fast path as the server does."""
+    registry = ToolRegistry()
+    intents = register_timer_intents(fast_path or FastPath(), timers)
+    registry.set_source("builtin", timer_tools(timers, intents.ask_time))
+    return registry
+
+
+async def call_in_turn(registry: ToolRegistry, call: ToolCall, request: str, conversation: str = "") -> ToolOutcome:
+    """Run a tool call as the chat pipeline does, within a turn whose user said `request`."""
+    tokens = (current_conversation.set(conversation), current_request.set(request))
+    try:
+        return await registry.execute(call)
+    finally:
+        current_request.reset(tokens[1])
+        current_conversation.reset(tokens[0])
+
+
 async def test_absurd_durations_from_the_model_are_refused_clearly(db: Database) -> None:
     """The LLM's timer tools get the same bounds: ten years or zero seconds is a clear tool error, nothing starts."""
     timers = service(db)
-    registry = ToolRegistry()
-    registry.set_source("builtin", timer_tools(timers))
+    registry = timer_registry(timers)
     calls = (
         ToolCall(id="a", name="start_timer", arguments={"hours": 10 * 365 * 24}),
         ToolCall(id="b", name="start_timer", arguments={"seconds": 0}),
@@ -273,23 +290,16 @@ async def test_the_model_cannot_start_a_timer_nobody_asked_for(db: Database) -> 
     """A small model with no better tool may start a timer for « allume le bureau en rouge »: nothing starts and
     the user is asked for the time (the tool's answer is the reply); a request with a duration starts one."""
     timers = service(db)
-    registry = ToolRegistry()
-    registry.set_source("builtin", timer_tools(timers))
-    token = current_request.set("Allume le bureau en rouge.")
-    try:
-        timer = await registry.execute(ToolCall(id="a", name="start_timer", arguments={"minutes": 1}))
-        reminder = await registry.execute(ToolCall(id="b", name="set_reminder", arguments={"message": "x"}))
-    finally:
-        current_request.reset(token)
+    registry = timer_registry(timers)
+    request = "Allume le bureau en rouge."
+    timer = await call_in_turn(registry, ToolCall(id="a", name="start_timer", arguments={"minutes": 1}), request)
+    reminder = await call_in_turn(registry, ToolCall(id="b", name="set_reminder", arguments={"message": "x"}), request)
     for outcome in (timer, reminder):
         assert not outcome.ok and outcome.error_code == "time-missing" and outcome.says_itself
     assert (timer.content, reminder.content) == ("Pour combien de temps ?", "Quand dois-je vous le rappeler ?")
     assert await timers.list() == []
-    token = current_request.set("lance un minuteur d'une minute pour les pâtes")
-    try:
-        started = await registry.execute(ToolCall(id="c", name="start_timer", arguments={"minutes": 1}))
-    finally:
-        current_request.reset(token)
+    call = ToolCall(id="c", name="start_timer", arguments={"minutes": 1})
+    started = await call_in_turn(registry, call, "lance un minuteur d'une minute pour les pâtes")
     assert started.ok and [t.duration_seconds for t in await timers.list()] == [60]
     await timers.close()
 
@@ -300,18 +310,12 @@ async def test_the_answer_to_the_question_starts_what_was_asked(db: Database) ->
     messages are not taken for the answer."""
     timers = service(db)
     fast_path = FastPath()
-    registry = ToolRegistry()
-    registry.set_source("builtin", timer_tools(timers, register_timer_intents(fast_path, timers).ask_time))
+    registry = timer_registry(timers, fast_path)
     timer_call = ToolCall(id="a", name="start_timer", arguments={"minutes": 15, "label": "Le déjeuner"})
     reminder_call = ToolCall(id="b", name="set_reminder", arguments={"message": "appeler maman", "in_minutes": 15})
     asked = [("c1", "Lance un minuteur.", timer_call), ("c2", "Rappelle-moi d'appeler maman.", reminder_call)]
     for conversation, request, call in asked:
-        tokens = (current_conversation.set(conversation), current_request.set(request))
-        try:
-            outcome = await registry.execute(call)
-        finally:
-            current_request.reset(tokens[1])
-            current_conversation.reset(tokens[0])
+        outcome = await call_in_turn(registry, call, request, conversation)
         assert outcome.error_code == "time-missing" and outcome.says_itself
     assert await timers.list() == []
     assert await fast_path.handle("Sept minutes.", "c3") is None  # nobody asked c3
@@ -337,28 +341,17 @@ async def test_the_users_figures_win_over_the_models_reading(db: Database) -> No
     """Misheard as « Milleur 30 secondes », the command reached the model, which started 30 minutes named « mille
     meilleure 30 secondes »: the user's figures and words are what count."""
     timers = service(db)
-    registry = ToolRegistry()
-    registry.set_source("builtin", timer_tools(timers))
+    registry = timer_registry(timers)
     call = ToolCall(id="a", name="start_timer", arguments={"minutes": 30, "label": "mille meilleure 30 secondes"})
-    token = current_request.set("Milleur 30 secondes.")
-    try:
-        outcome = await registry.execute(call)
-    finally:
-        current_request.reset(token)
+    outcome = await call_in_turn(registry, call, "Milleur 30 secondes.")
     assert outcome.ok and outcome.content == "C'est parti : minuteur de 30 secondes."
     # The model also names timers after the whole request: no name either.
     call = ToolCall(id="b", name="start_timer", arguments={"seconds": 30, "label": "Milleur 30 secondes"})
-    token = current_request.set("Milleur 30 secondes.")
-    try:
-        assert (await registry.execute(call)).content == "C'est parti : minuteur de 30 secondes."
-    finally:
-        current_request.reset(token)
+    outcome = await call_in_turn(registry, call, "Milleur 30 secondes.")
+    assert outcome.content == "C'est parti : minuteur de 30 secondes."
     # A name the user gave is kept.
     call = ToolCall(id="c", name="start_timer", arguments={"minutes": 10, "label": "Pâtes"})
-    token = current_request.set("Minuteur 10 minutes pour les pâtes.")
-    try:
-        assert (await registry.execute(call)).content == "C'est parti : minuteur « Pâtes » de 10 minutes."
-    finally:
-        current_request.reset(token)
+    outcome = await call_in_turn(registry, call, "Minuteur 10 minutes pour les pâtes.")
+    assert outcome.content == "C'est parti : minuteur « Pâtes » de 10 minutes."
     assert sorted((t.duration_seconds, t.label) for t in await timers.list()) == [(30, ""), (30, ""), (600, "Pâtes")]
     await timers.close()

@@ -28,11 +28,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _upgrade(connection: Connection) -> None:
+def upgrade_schema(connection: Connection, revision: str = "head") -> None:
+    """Run the Alembic migrations on `connection` up to `revision`."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 class Database:
@@ -69,7 +70,7 @@ class Database:
     async def migrate(self) -> None:
         try:
             async with self.engine.begin() as conn:
-                await conn.run_sync(_upgrade)
+                await conn.run_sync(upgrade_schema)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"Impossible d'ouvrir la base de données {self.url} : {exc}") from exc
 

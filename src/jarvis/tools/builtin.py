@@ -49,7 +49,7 @@ def _words(text: str) -> list[str]:
 AskTime = Callable[[str, Literal["timer", "reminder"], str], str]
 
 
-def timer_tools(timers: TimerService, ask_time: AskTime | None = None) -> list[Tool]:
+def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
     def check_time_said(kind: Literal["timer", "reminder"], label: str) -> None:
         """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts and the user
         is asked (« Pour combien de temps ? »): the model made the time up, or called the tool for something else
@@ -57,11 +57,7 @@ def timer_tools(timers: TimerService, ask_time: AskTime | None = None) -> list[T
         request = current_request.get()
         if not request or mentions_time(request):
             return
-        if ask_time is not None:
-            question = ask_time(current_conversation.get(), kind, label)
-        else:
-            question = t("reminder-ask-time" if kind == "reminder" else "timer-ask-duration", timers.language)
-        raise ToolError(question, code="time-missing")
+        raise ToolError(ask_time(current_conversation.get(), kind, label), code="time-missing")
 
     async def start_timer(
         hours: Annotated[int, Field(ge=0)] = 0,
