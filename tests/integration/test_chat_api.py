@@ -69,7 +69,12 @@ def test_conversation_continues_with_its_history(server: JarvisServer) -> None:
         assert second["conversation_id"] == first["conversation_id"]
         assert "gaspard" in second["reply"].lower(), second["reply"]
         stored = client.get(f"/api/conversations/{first['conversation_id']}").json()
-        assert [m["role"] for m in stored["messages"]] == ["user", "assistant", "user", "assistant"]
+        roles = [m["role"] for m in stored["messages"]]
+        # « Retiens mon prénom » may rightly make the model call the memory tool: its record sits between the
+        # request and the reply that reports it.
+        first_turn = roles[: roles.index("assistant") + 1]
+        assert first_turn[0] == "user" and set(first_turn[1:-1]) <= {"tool"}, roles
+        assert roles[len(first_turn) :] == ["user", "assistant"], roles
 
 
 def test_streaming_sends_pipeline_events_in_order(server: JarvisServer) -> None:
