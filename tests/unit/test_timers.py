@@ -15,7 +15,7 @@ from jarvis.events import Event, TimerFinished
 from jarvis.llm.base import ToolCall
 from jarvis.store.db import Database
 from jarvis.store.timers import TimerRepository
-from jarvis.timers.durations import mentions_time, parse_duration, said_seconds, say_duration
+from jarvis.timers.durations import mentions_time, mentions_timer, parse_duration, said_seconds, say_duration
 from jarvis.timers.intents import register_timer_intents
 from jarvis.timers.service import TimerService
 from jarvis.tools.base import current_conversation, current_request
@@ -286,21 +286,44 @@ def test_a_request_names_a_time_or_not() -> None:
         assert not mentions_time(not_asked), not_asked
 
 
+def test_a_request_is_about_a_timer_or_not() -> None:
+    for about in ("lance un minuteur", "Rappelle-moi d'acheter du pain", "réveille-moi", "set a timer", "Préviens-moi"):
+        assert mentions_timer(about), about
+    for other in ("Allume le bureau en rouge.", "Mets de la musique.", "Éteins tout.", "annule tout"):
+        assert not mentions_timer(other), other
+    for cancel in ("Annule tout.", "arrête tout", "supprime le minuteur", "cancel everything"):
+        assert mentions_timer(cancel, cancelling=True), cancel
+    assert not mentions_timer("Éteins tout.", cancelling=True)
+
+
 async def test_the_model_cannot_start_a_timer_nobody_asked_for(db: Database) -> None:
-    """A small model with no better tool may start a timer for « allume le bureau en rouge »: nothing starts and
-    the user is asked for the time (the tool's answer is the reply); a request with a duration starts one."""
+    """A small model with no better tool may start a timer for « allume le bureau en rouge » or cancel every timer
+    for « éteins tout »: nothing happens and Jarvis says it cannot do that (the tool's answer is the reply). Asked
+    for a timer without its time, Jarvis asks the time; with one, it starts."""
     timers = service(db)
     registry = timer_registry(timers)
+    kept = await timers.start(600, "Pâtes")
     request = "Allume le bureau en rouge."
     timer = await call_in_turn(registry, ToolCall(id="a", name="start_timer", arguments={"minutes": 1}), request)
     reminder = await call_in_turn(registry, ToolCall(id="b", name="set_reminder", arguments={"message": "x"}), request)
-    for outcome in (timer, reminder):
-        assert not outcome.ok and outcome.error_code == "time-missing" and outcome.says_itself
-    assert (timer.content, reminder.content) == ("Pour combien de temps ?", "Quand dois-je vous le rappeler ?")
-    assert await timers.list() == []
-    call = ToolCall(id="c", name="start_timer", arguments={"minutes": 1})
+    cancel = ToolCall(id="c", name="cancel_timer", arguments={"timer": "tous"})
+    cancelled = await call_in_turn(registry, cancel, "Éteins tout.")
+    for outcome in (timer, reminder, cancelled):
+        assert not outcome.ok and outcome.error_code == "tool-not-asked" and outcome.says_itself
+        assert outcome.content == "Désolé, je ne sais pas faire ça."
+    assert [t.id for t in await timers.list()] == [kept.id]
+    asked = await call_in_turn(
+        registry, ToolCall(id="d", name="start_timer", arguments={"minutes": 1}), "Lance un minuteur."
+    )
+    remind = ToolCall(id="e", name="set_reminder", arguments={"message": "appeler maman"})
+    asked_when = await call_in_turn(registry, remind, "Rappelle-moi d'appeler maman.")
+    assert (asked.error_code, asked.content) == ("time-missing", "Pour combien de temps ?")
+    assert (asked_when.error_code, asked_when.content) == ("time-missing", "Quand dois-je vous le rappeler ?")
+    call = ToolCall(id="f", name="start_timer", arguments={"minutes": 1})
     started = await call_in_turn(registry, call, "lance un minuteur d'une minute pour les pâtes")
-    assert started.ok and [t.duration_seconds for t in await timers.list()] == [60]
+    assert started.ok and sorted(t.duration_seconds for t in await timers.list()) == [60, 600]
+    cancelled = await call_in_turn(registry, cancel, "Annule tous les minuteurs.")
+    assert cancelled.ok and await timers.list() == []
     await timers.close()
 
 

@@ -62,6 +62,27 @@ def mentions_time(text: str) -> bool:
     return _TIME_WORDS.search(text) is not None
 
 
+# What asking for a timer or a reminder sounds like without saying the time (« lance un minuteur », « réveille-moi »).
+_TIMER_WORDS = re.compile(
+    r"\b(?:minuteurs?|timers?|chrono\w*|compte à rebours|compte a rebours|décompte|decompte|rappel\w*|"
+    r"préviens|previens|prévenir|prevenir|réveil\w*|reveil\w*|alarm\w*|sonne\w*|"
+    r"countdowns?|remind\w*|wake|alert\w*)\b",
+    re.IGNORECASE,
+)
+# Taking one away (« annule », « arrête »): with a timer's name, or « tout » once one was started.
+_CANCEL_WORDS = re.compile(
+    r"\b(?:annule\w*|supprime\w*|arr[êe]te\w*|enl[èe]ve\w*|efface\w*|"
+    r"cancel\w*|stop\w*|delete\w*|remove\w*|clear\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_timer(text: str, *, cancelling: bool = False) -> bool:
+    """Whether a request is about a timer or a reminder (or, `cancelling`, asks to take something away): a small
+    model may reach for the timer tools for « allume la lumière » or « éteins tout » when it has no better tool."""
+    return _TIMER_WORDS.search(text) is not None or (cancelling and _CANCEL_WORDS.search(text) is not None)
+
+
 # A duration in figures: « 30 secondes », « 5 min », « 2 heures », « 10 minutes and 30 seconds ».
 _SAID_DURATION = re.compile(
     r"(\w*'?)\s*(\d+(?:[.,]\d+)?)\s*(heures?|hours?|h|minutes?|mins?|secondes?|seconds?|secs?|s)\b", re.IGNORECASE

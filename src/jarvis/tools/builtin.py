@@ -14,7 +14,7 @@ from jarvis.brain.prompt import MONTHS, WEEKDAYS
 from jarvis.i18n import t
 from jarvis.memory.items import NewMemory, clean_text
 from jarvis.memory.service import RELATIVE_CUTOFF, as_statement
-from jarvis.timers.durations import mentions_time, said_seconds
+from jarvis.timers.durations import mentions_time, mentions_timer, said_seconds
 from jarvis.tools.base import Tool, ToolError, current_conversation, current_request
 from jarvis.tools.functions import FunctionTool
 
@@ -51,12 +51,15 @@ AskTime = Callable[[str, Literal["timer", "reminder"], str], str]
 
 def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
     def check_time_said(kind: Literal["timer", "reminder"], label: str) -> None:
-        """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts and the user
-        is asked (« Pour combien de temps ? »): the model made the time up, or called the tool for something else
-        entirely (« allume le bureau en rouge » in a house it cannot reach)."""
+        """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts: when they
+        asked for one, they are asked the time (« Pour combien de temps ? »: the model made it up); when they asked
+        for something else entirely (« allume le bureau en rouge » in a house Jarvis cannot reach), Jarvis says it
+        cannot do that rather than ask about a timer nobody wanted."""
         request = current_request.get()
         if not request or mentions_time(request):
             return
+        if not mentions_timer(request):
+            raise ToolError(t("tool-not-asked"), code="tool-not-asked")
         raise ToolError(ask_time(current_conversation.get(), kind, label), code="time-missing")
 
     async def start_timer(
@@ -112,6 +115,9 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
         Args:
             timer: son nom (label) ou son identifiant ; « tous » annule tout
         """
+        request = current_request.get()
+        if request and not mentions_timer(request, cancelling=True):  # « éteins tout » is not « annule tout »
+            raise ToolError(t("tool-not-asked"), code="tool-not-asked")
         cancelled = await timers.cancel(timer)
         return timers.describe_cancelled(cancelled)
 
