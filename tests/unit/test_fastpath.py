@@ -66,6 +66,21 @@ async def test_dispatch_by_intent_name_and_fallback() -> None:
     assert await fast_path.handle("quelle heure est-il", "c1") is None
 
 
+async def test_commands_said_to_vous_are_understood() -> None:
+    """Home Assistant's French sentences say « tu »; users (and Whisper) often say « vous »."""
+    fast_path = FastPath(slot_provider=lights)
+    fast_path.register("HassTurnOn", lambda r: asyncio.sleep(0, f"on {r.slots['name']}"))
+    fast_path.register("HassTurnOff", lambda r: asyncio.sleep(0, f"off {r.slots['name']}"))
+    for text, expected in (
+        ("Allumez la lampe de chevet.", "on light.chambre"),
+        ("Éteignez le plafonnier", "off light.salon"),
+        ("Fermez le plafonnier", "off light.salon"),
+    ):
+        reply = await fast_path.handle(text, "c1")
+        assert reply is not None and reply.text == expected, text
+    assert await fast_path.handle("Allumez chez vous", "c1") is None
+
+
 async def test_other_modules_register_intents_with_their_own_sentences_and_lists() -> None:
     async def start_timer(request: IntentRequest) -> str:
         return f"minuteur de {int(request.slots['minutes'])} minutes"
@@ -154,8 +169,6 @@ async def test_without_home_assistant_weather_is_never_invented() -> None:
     assert reply is not None and reply.text.startswith("Je n'ai pas de source météo")
     english = await fast_path.handle("what's the weather like", "c1")
     assert english is not None and english.text.startswith("I have no weather source")
-    # Names Jarvis cannot know are not guessed: the LLM answers.
-    assert await fast_path.handle("allume la lumière du salon", "c1") is None
 
 
 async def test_takes_tells_without_running_a_handler() -> None:
@@ -226,6 +239,26 @@ async def test_commands_about_unknown_things_get_a_clear_error_not_the_llm() -> 
     assert await fast_path.handle("allume la télé", "c1") is None
 
 
+async def test_home_commands_without_a_house_say_so() -> None:
+    """Out of the box (no Home Assistant set), « allume la lumière du salon » is answered at once with what to
+    configure: the LLM, with no home tool, would start a timer or repeat the command."""
+    fast_path = FastPath()
+    HomeIntents(HomeService(HomeAssistantSettings()), fast_path).register()
+    for text in (
+        "Allume la lumière du salon.",
+        "Éteins la cuisine.",
+        "Allume le bureau en rouge.",
+        "Ferme les volets",
+        "Fermez les rideaux.",
+    ):
+        with pytest.raises(HomeError, match="Home Assistant n'est pas configuré") as raised:
+            await fast_path.handle(text, "c1")
+        assert raised.value.code == "home-assistant-not-configured", text
+        assert fast_path.takes(text, None), text  # a whole command: a spoken one ends without the rest of the silence
+    for text in ("Raconte-moi une histoire.", "Quelle est la capitale de l'Italie ?"):
+        assert await fast_path.handle(text, "c1") is None, text
+
+
 async def test_only_real_names_are_reported_unknown() -> None:
     """The house's second chance says « je ne trouve pas » only for a name that was said and is not in the house."""
     home = HomeService(HomeAssistantSettings(url="http://127.0.0.1:9", token="t"))
@@ -244,7 +277,10 @@ async def test_only_real_names_are_reported_unknown() -> None:
     HomeIntents(home, fast_path).register()
     assert home.client is not None
     try:
-        assert fast_path.unknown("allume la télé") is None  # Home Assistant not connected: nothing is known
+        # Home Assistant not reachable: whatever was named, that is why Jarvis cannot do it.
+        for text in ("allume la télé", "allume la lumière du salon", "mets la lumière en bleu"):
+            error = fast_path.unknown(text)
+            assert error is not None and error.message.startswith("Je n'arrive pas à joindre Home Assistant"), text
         home.client.status = "connected"  # (as once its event stream is up)
         error = fast_path.unknown("allume la télé")
         assert error is not None and error.message == "Je ne trouve pas « télé » dans la maison."

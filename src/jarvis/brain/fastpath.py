@@ -67,6 +67,14 @@ UnknownProvider = Callable[[], dict[str, SlotList] | None]
 UnknownError = Callable[[str, str], JarvisError | None]
 
 
+# Commands said to « vous » (« Fermez les rideaux », as Whisper often writes even a « ferme »): Home Assistant's French
+# sentences say « tu ». Most verbs just drop their z (« allumez » → « allume »); these change more.
+_VOUS_IMPERATIVES = {
+    "eteignez": "eteins", "mettez": "mets", "lisez": "lis", "reprenez": "reprends", "dites": "dis", "faites": "fais",
+}  # fmt: skip
+_FOLDED_WORD = re.compile(r"[a-z]+")
+
+
 def fold(text: str) -> str:
     """Lower case without accents and with straight apostrophes: how every name and sentence is compared."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("œ", "oe").replace("Œ", "oe"))
@@ -280,7 +288,8 @@ class FastPath:
             return None
         for language in self.languages:
             slot_lists = {**self._slot_lists(), **lists}
-            result = recognize_best(fold(text), self._unknown_for(language), slot_lists=slot_lists, language=language)
+            folded = self._folded(text, language)
+            result = recognize_best(folded, self._unknown_for(language), slot_lists=slot_lists, language=language)
             if result is None:
                 continue
             said = [str(result.entities[slot].text).strip() for slot in lists if slot in result.entities]
@@ -306,8 +315,25 @@ class FastPath:
             return True
         return self.unknown(text) is not None
 
+    def _folded(self, text: str, language: str) -> str:
+        """`text` folded as the sentences are, French « vous » imperatives said as « tu » (« fermez » → « ferme »)
+        when the sentences know that word."""
+        folded = fold(text)
+        if language != "fr":
+            return folded
+        self.intents(language)
+        words = self._sentence_words[language]
+
+        def as_tu(match: re.Match[str]) -> str:
+            word = match.group(0)
+            said = _VOUS_IMPERATIVES.get(word) or (word[:-1] if word.endswith("ez") else None)
+            return said if said is not None and said in words else word
+
+        return _FOLDED_WORD.sub(as_tu, folded)
+
     def recognize(self, text: str, language: str, conversation_id: str) -> IntentRequest | None:
-        result = recognize_best(fold(text), self.intents(language), slot_lists=self._slot_lists(), language=language)
+        folded = self._folded(text, language)
+        result = recognize_best(folded, self.intents(language), slot_lists=self._slot_lists(), language=language)
         if result is None or result.intent.name not in self.handlers:
             return None
         return IntentRequest(

@@ -59,12 +59,17 @@ class HomeIntents:
         for intent, handler in handlers.items():
             sentences = {lang: blocks.get(intent, []) for lang, blocks in EXTRA_SENTENCES.items()}
             fast.register(intent, handler, sentences, lists)
-        # « allume la télé » in a house without one: say so, rather than leave the LLM a command it cannot do.
+        # « allume la télé » in a house without one, or with no house reachable: say so, rather than leave the LLM
+        # a command it cannot do.
         fast.unknown_provider = self.home.unknown_lists
         fast.unknown_intents = UNKNOWN_INTENTS
         fast.unknown_error = self._unknown
 
     def _unknown(self, words: str, language: str) -> HomeError | None:
+        try:
+            self.home.require()
+        except HomeError as exc:
+            return exc  # no house to act on now: say why, rather than leave the LLM a command it cannot carry out
         folded = fold(words)
         if not any(len(w) > 2 and w not in NOT_NAMES for w in folded.replace("'", " ").split()):
             return None  # « mets la lumière à 50 % », « éteins tout »: no name was said

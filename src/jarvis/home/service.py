@@ -141,9 +141,11 @@ class HomeService:
         return names
 
     def unknown_lists(self) -> dict[str, SlotList] | None:
-        """Any words as a name or an area, for the fast path's second chance (a command about something the
-        house does not have) — only while Home Assistant is connected: then Jarvis knows every name there is."""
-        if self.client is None or not self.client.connected or not self.cache.entities:
+        """Any words as a name or an area, for the fast path's second chance: a command about something the house
+        does not have (Home Assistant connected: Jarvis knows every name there is), or a command for a house Jarvis
+        cannot reach now (not configured, down, refusing the token: whatever was named, that is the answer). None
+        while connected with no entities yet (the cache is still loading: nothing tells what exists)."""
+        if self.client is not None and self.client.connected and not self.cache.entities:
             return None
         return {"name": WildcardSlotList("name"), "area": WildcardSlotList("area")}
 
