@@ -255,6 +255,8 @@ async def test_home_commands_without_a_house_say_so() -> None:
             await fast_path.handle(text, "c1")
         assert raised.value.code == "home-assistant-not-configured", text
         assert fast_path.takes(text, None), text  # a whole command: a spoken one ends without the rest of the silence
+    with pytest.raises(HomeError, match="Home Assistant is not configured"):
+        await fast_path.handle("Turn on the kitchen light", "c1")
     for text in ("Raconte-moi une histoire.", "Quelle est la capitale de l'Italie ?"):
         assert await fast_path.handle(text, "c1") is None, text
 

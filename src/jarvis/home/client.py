@@ -191,10 +191,10 @@ class HomeAssistantClient:
                 future.set_exception(HomeError(self.unavailable_message()))
         self._pending.clear()
 
-    def unavailable_message(self) -> str:
+    def unavailable_message(self, language: str | None = None) -> str:
         if self.status == "unauthorized":
-            return t("home-unauthorized")
-        return t("home-unreachable", url=self.url)
+            return t("home-unauthorized", language)
+        return t("home-unreachable", language, url=self.url)
 
     async def call_service(self, domain: str, service: str, data: dict[str, Any]) -> None:
         """POST /api/services/<domain>/<service>; coded errors for 401, timeouts and unreachable servers."""

@@ -67,7 +67,7 @@ class HomeIntents:
 
     def _unknown(self, words: str, language: str) -> HomeError | None:
         try:
-            self.home.require()
+            self.home.require(language)
         except HomeError as exc:
             return exc  # no house to act on now: say why, rather than leave the LLM a command it cannot carry out
         folded = fold(words)
@@ -83,7 +83,7 @@ class HomeIntents:
         return str(domain) if isinstance(domain, str) else None
 
     def _targets(self, request: IntentRequest, domains: set[str]) -> list[Entity]:
-        self.home.require()  # Home Assistant unreachable or refusing the token: say so (wildcard matches too)
+        self.home.require(request.language)  # unreachable or refusing the token: say so (wildcard matches too)
         entities = self.home.cache.entities
         name = request.slots.get("name")
         if isinstance(name, str) and name in entities:
@@ -293,7 +293,7 @@ class HomeIntents:
     def _measure(self, request: IntentRequest, device_class: str) -> tuple[Entity, float | str] | str:
         """The sensor (or thermostat) for a temperature or humidity question, or the reply saying why not."""
         language = request.language
-        self.home.require()
+        self.home.require(language)
         area = request.slots.get("area")
         name = request.slots.get("name")
         entities = self.home.exposed()
@@ -352,7 +352,7 @@ class HomeIntents:
     async def get_weather(self, request: IntentRequest) -> str | None:
         language = request.language
         if self.home.enabled:
-            self.home.require()  # never answer from a stale cache while Home Assistant is away
+            self.home.require(language)  # never answer from a stale cache while Home Assistant is away
         weather = [e for e in self.home.exposed() if e.domain == "weather" and e.available]
         if not weather:
             return t("home-no-weather", language)

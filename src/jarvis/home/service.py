@@ -157,12 +157,12 @@ class HomeService:
         ]
         return any(f" {variant} " in said for name in spoken for variant in name_variants(name))
 
-    def require(self) -> HomeAssistantClient:
-        """The client, if Home Assistant is reachable now; otherwise a clear error."""
+    def require(self, language: str | None = None) -> HomeAssistantClient:
+        """The client, if Home Assistant is reachable now; otherwise a clear error (in `language`)."""
         if self.client is None:
-            raise HomeError(t("home-not-configured"), code="home-assistant-not-configured")
+            raise HomeError(t("home-not-configured", language), code="home-assistant-not-configured")
         if not self.client.connected:
-            raise HomeError(self.client.unavailable_message())
+            raise HomeError(self.client.unavailable_message(language))
         return self.client
 
     async def act(self, entity: Entity, action: Action, language: str | None = None) -> Entity:
