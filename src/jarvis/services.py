@@ -182,7 +182,8 @@ class Services:
         replies that never change (« Aucun minuteur ni rappel en cours. ») are made ready whole."""
         if not self.settings.tts.phrase_cache or not self.speech.tts.ready:
             return
-        for text in phrases_to_warm(self.settings.chat.language, self.speech.first_clause_min_chars):
+        language, min_chars = self.settings.chat.language, self.speech.first_clause_min_chars
+        for text in phrases_to_warm(language, min_chars, home_configured=self.home.enabled):
             try:
                 await asyncio.wait_for(
                     self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed),
@@ -222,11 +223,13 @@ class Services:
             self.lock.release()
 
 
-def phrases_to_warm(language: str, first_clause_min_chars: int) -> list[str]:
+def phrases_to_warm(language: str, first_clause_min_chars: int, *, home_configured: bool = True) -> list[str]:
     """The pieces the speaker sends to the voice for the recurring replies, cut as it cuts them: the opening clause
-    of the replies that vary, every sentence of those that never change."""
+    of the replies that vary, every sentence of those that never change (with no Home Assistant set, the answer to
+    every home command is one of them)."""
     pieces: list[str] = []
-    for key in (*OPENING_KEYS, *FIXED_REPLY_KEYS):
+    fixed = FIXED_REPLY_KEYS if home_configured else (*FIXED_REPLY_KEYS, "home-not-configured")
+    for key in (*OPENING_KEYS, *fixed):
         splitter = SentenceSplitter(first_clause_min_chars=first_clause_min_chars)
         said = splitter.feed(t(key, language, name="·", state="·", label="·", duration="·", options="·", details="·"))
         pieces += said[:1] if key in OPENING_KEYS else [*said, *splitter.flush()]

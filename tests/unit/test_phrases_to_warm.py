@@ -35,3 +35,9 @@ def test_replies_open_with_a_warmed_piece() -> None:
     ]
     for reply in replies:
         assert spoken_pieces(reply)[0] in warmed, reply
+
+
+def test_without_home_assistant_its_answer_is_warmed_whole() -> None:
+    answer = spoken_pieces(t("home-not-configured", "fr"))
+    assert not set(answer) & set(phrases_to_warm("fr", MIN_CHARS))
+    assert set(answer) <= set(phrases_to_warm("fr", MIN_CHARS, home_configured=False))
