@@ -50,6 +50,10 @@ AskTime = Callable[[str, Literal["timer", "reminder"], str], str]
 
 
 def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
+    def not_asked() -> ToolError:
+        """The model reached for a timer tool when the user's words are about no timer at all."""
+        return ToolError(t("tool-not-asked", timers.language), code="tool-not-asked")
+
     def check_time_said(kind: Literal["timer", "reminder"], label: str) -> None:
         """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts: when they
         asked for one, they are asked the time (« Pour combien de temps ? »: the model made it up); when they asked
@@ -59,7 +63,7 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
         if not request or mentions_time(request):
             return
         if not mentions_timer(request):
-            raise ToolError(t("tool-not-asked"), code="tool-not-asked")
+            raise not_asked()
         raise ToolError(ask_time(current_conversation.get(), kind, label), code="time-missing")
 
     async def start_timer(
@@ -117,7 +121,7 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
         """
         request = current_request.get()
         if request and not mentions_timer(request, cancelling=True):  # « éteins tout » is not « annule tout »
-            raise ToolError(t("tool-not-asked"), code="tool-not-asked")
+            raise not_asked()
         cancelled = await timers.cancel(timer)
         return timers.describe_cancelled(cancelled)
 
