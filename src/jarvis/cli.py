@@ -246,7 +246,7 @@ def transcribe(
 ) -> None:
     """Transcrire un fichier audio (sur cette machine, sans serveur)."""
     from jarvis.audio.formats import decode_audio
-    from jarvis.engines import build_transcriber
+    from jarvis.engines import build_speech_check, build_transcriber
 
     settings = settings_or_exit(config)
     transcriber = build_transcriber(settings)
@@ -254,6 +254,8 @@ def transcribe(
     async def run() -> Any:
         try:
             audio = decode_audio(file.read_bytes(), max_seconds=settings.stt.max_audio_seconds)
+            if not build_speech_check(settings)(audio):
+                return None
             await transcriber.load()
             return await transcriber.transcribe(
                 audio,
@@ -267,7 +269,7 @@ def transcribe(
         transcript = asyncio.run(run())
     except JarvisError as exc:
         raise fail(f"{exc.message} [{exc.code}]", 3) from exc
-    if transcript.no_speech:
+    if transcript is None or transcript.no_speech:
         err.print("[yellow]Aucune parole détectée.[/]")
         raise typer.Exit(4)
     print(transcript.text)

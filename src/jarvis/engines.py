@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
 
 from jarvis.config import Settings
 from jarvis.llm.base import ChatEngine
@@ -44,6 +49,28 @@ def build_transcriber(settings: Settings) -> Transcriber:
         initial_prompt=stt.initial_prompt,
         window_seconds=stt.window_seconds,
     )
+
+
+def build_speech_check(settings: Settings) -> Callable[[NDArray[np.int16]], bool]:
+    """The speech check (Silero VAD at the listener's threshold) for audio no live listener heard: uploads,
+    push-to-talk, files. Safe from parallel threads: each check borrows a detector of its own from a pool."""
+    from jarvis.pipeline.presence import holds_speech
+    from jarvis.vad.silero import SileroDetector
+
+    idle: queue.SimpleQueue[SileroDetector] = queue.SimpleQueue()
+    threshold = settings.vad.threshold
+
+    def check(audio: NDArray[np.int16]) -> bool:
+        try:
+            detector = idle.get_nowait()
+        except queue.Empty:
+            detector = SileroDetector()
+        try:
+            return holds_speech(audio, detector, threshold=threshold)
+        finally:
+            idle.put(detector)
+
+    return check
 
 
 def stt_model_dir(settings: Settings) -> Path:

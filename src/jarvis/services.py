@@ -16,7 +16,7 @@ from jarvis.brain.prompt import PromptBuilder
 from jarvis.brain.summary import ConversationSummariser
 from jarvis.config import Settings
 from jarvis.cpu import cpu_priority
-from jarvis.engines import build_engine, build_synthesizer, build_transcriber, tts_voice
+from jarvis.engines import build_engine, build_speech_check, build_synthesizer, build_transcriber, tts_voice
 from jarvis.errors import JarvisError
 from jarvis.events import Event
 from jarvis.home.intents import HomeIntents
@@ -292,6 +292,7 @@ async def build_services(
         priority=cpu_priority if settings.tts.audio_first else None,
         stt_timeout_seconds=settings.stt.timeout_seconds,
         tts_timeout_seconds=settings.tts.timeout_seconds,
+        holds_speech=build_speech_check(settings),
     )
     conversations = ConversationRepository(db)
     hub = SessionHub()

@@ -6,13 +6,16 @@ import os
 import stat
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from tests.french import looks_french
 from tests.servers import JarvisServer, free_port, jarvis_env, prepared_model_path, run_cli
+from tests.speech import clip, wer
 
 pytestmark = pytest.mark.slow
 
@@ -240,3 +243,19 @@ def test_doctor_reports_the_missing_catalog_model_and_the_llm_speed(tmp_path: Pa
     assert "✓" in llm_line, out
     database_line = next(line for line in out.splitlines() if "base de données" in line)
     assert "intégrité : ok" in database_line, out
+
+
+def test_transcribe_prints_the_words_and_says_when_none_were_said(tmp_path: Path) -> None:
+    command = clip("fr/clip01.wav")  # « allume la chambre à 80% »
+    done = run_cli("transcribe", str(command.path), env=cli_env(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert wer(command.transcript, done.stdout) <= 0.34, done.stdout
+    noise = tmp_path / "bruit.wav"
+    with wave.open(str(noise), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(np.random.default_rng(7).normal(0, 3000, 32000).astype("<i2").tobytes())
+    done = run_cli("transcribe", str(noise), env=cli_env(tmp_path))
+    assert done.returncode == 4 and done.stdout == "", (done.stdout, done.stderr)
+    assert "Aucune parole détectée" in done.stderr

@@ -85,14 +85,29 @@ def test_openai_sdk_audio_endpoints(server: JarvisServer, tmp_path: os.PathLike[
 
 def test_silence_and_noise_give_no_text(server: JarvisServer) -> None:
     rng = np.random.default_rng(7)
+    seconds = np.arange(32000) / 16000
+    sounds = {
+        "silence": np.zeros(32000),
+        **{f"white noise {level}": rng.normal(0, level, 32000) for level in (300, 3000, 3000, 10000)},
+        "mains hum": 4000 * np.sin(2 * np.pi * 50 * seconds) + rng.normal(0, 300, 32000),
+        "brown noise": np.cumsum(rng.normal(0, 60, 32000)),
+    }
     with server.client() as client:
-        for samples in (np.zeros(32000), rng.normal(0, 3000, 32000)):
+        for name, samples in sounds.items():
+            audio = np.clip(samples, -32768, 32767)
             response = client.post(
-                "/api/voice/transcribe", content=wav_bytes(samples), headers={"Content-Type": "audio/wav"}
+                "/api/voice/transcribe", content=wav_bytes(audio), headers={"Content-Type": "audio/wav"}
             )
-            assert response.status_code == 200, response.text
-            assert response.json()["no_speech"] is True
+            assert response.status_code == 200, (name, response.text)
+            assert response.json()["no_speech"] is True, (name, response.json())
             assert response.json()["text"] == ""
+        # Speech over noise is still speech.
+        with wave.open(str(COMMAND.path)) as recording:
+            speech = np.frombuffer(recording.readframes(recording.getnframes()), dtype="<i2").astype(np.float64)
+        noisy = np.clip(speech + rng.normal(0, 300, speech.size), -32768, 32767)
+        response = client.post("/api/voice/transcribe", content=wav_bytes(noisy), headers={"Content-Type": "audio/wav"})
+        assert response.status_code == 200 and response.json()["no_speech"] is False, response.text
+        assert wer(COMMAND.transcript, response.json()["text"]) <= 0.34, response.json()["text"]
 
 
 def test_bad_audio_gets_clear_errors_and_the_server_keeps_serving(server: JarvisServer) -> None:

@@ -144,10 +144,12 @@ async def test_barge_in_cancels_the_spoken_reply_and_keeps_what_was_said(server:
         assert spoken[-1]["content"] == end["reply"]
 
 
-async def test_silence_is_not_sent_to_the_llm(server: JarvisServer) -> None:
+@pytest.mark.parametrize("sound", ["silence", "noise"])
+async def test_silence_and_noise_are_not_sent_to_the_llm(server: JarvisServer, sound: str) -> None:
+    noise = np.random.default_rng(7).normal(0, 3000, 24000).astype("<i2").tobytes()
     async with connect(ws_url(server), additional_headers=server.headers) as ws:
         await ws.send(json.dumps({"type": "audio-start", "mode": "push-to-talk"}))
-        await send_audio(ws, silence(1.5))
+        await send_audio(ws, silence(1.5) if sound == "silence" else noise)
         await ws.send(json.dumps({"type": "audio-end"}))
         events, audio = await collect_turn(ws)
     assert [e["type"] for e in events] == ["run-start", "stt-no-speech", "run-end"]

@@ -196,14 +196,14 @@ class Session:
                 if self.running and self.run is not None:
                     self.run.cancel()  # barge-in: the user speaks over Jarvis
             elif item.boundary is Boundary.PAUSE and item.audio is not None and not self.running:
-                self.early = asyncio.create_task(self.services.speech.recognize(item.audio))
+                self.early = asyncio.create_task(self.services.speech.recognize(item.audio, heard=True))
                 # A dropped early result may hold an error nobody awaits: mark it seen.
                 self.early.add_done_callback(lambda task: task.cancelled() or task.exception())
             elif item.boundary is Boundary.RESUME:
                 self.drop_early()
             elif item.boundary is Boundary.END and item.audio is not None:
                 await self.send(VadEnd(seconds=round(len(item.audio) / SAMPLE_RATE, 3)))
-                await self.start_voice_turn(item.audio)
+                await self.start_voice_turn(item.audio, heard=True)
         await self.end_on_command()
 
     async def end_on_command(self) -> None:
@@ -224,7 +224,7 @@ class Session:
         heard = self.audio.end_now()
         if heard is not None and heard.audio is not None:
             await self.send(VadEnd(seconds=round(len(heard.audio) / SAMPLE_RATE, 3)))
-            await self.start_voice_turn(heard.audio)
+            await self.start_voice_turn(heard.audio, heard=True)
 
     def drop_early(self) -> None:
         if self.early is not None:
@@ -241,9 +241,11 @@ class Session:
             return
         utterance = self.audio.take()
         if utterance is not None:
-            await self.start_voice_turn(utterance)
+            await self.start_voice_turn(utterance, heard=False)
 
-    async def start_voice_turn(self, audio: NDArray[np.int16]) -> None:
+    async def start_voice_turn(self, audio: NDArray[np.int16], *, heard: bool) -> None:
+        """A turn from an utterance; `heard`: the live listener found speech in it (push-to-talk audio was not
+        listened to: it is checked for speech before recognition)."""
         assert self.audio is not None
         # Only silence came after the PAUSE: the early recognition heard the same words.
         early, self.early = self.early, None
@@ -256,17 +258,17 @@ class Session:
         try:
             # No early refusal when the LLM queue is full: a spoken home command needs no LLM (the run itself
             # refuses, after recognition, what does need it).
-            prepared = await pipeline.prepare_audio(audio, self.audio.conversation_id, early)
+            prepared = await pipeline.prepare_audio(audio, self.audio.conversation_id, early, heard=heard)
         except JarvisError as exc:
             if early is not None:
                 early.cancel()
             await self.error(exc.code, exc.message)
             return
         self.audio.conversation_id = prepared.conversation_id  # the next utterance continues it
-        heard = self.audio
-        voice = VoiceOutput(self.send_audio, heard.voice, heard.speed, realtime=True) if heard.speak else None
+        stream = self.audio
+        voice = VoiceOutput(self.send_audio, stream.voice, stream.speed, realtime=True) if stream.speak else None
         if voice is not None:
-            self.speaks, self.voice = True, heard.voice
+            self.speaks, self.voice = True, stream.voice
         self.run = pipeline.start(prepared, self.send, voice)
 
     async def end(self, code: int, reason: str) -> None:

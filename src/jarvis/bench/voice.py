@@ -118,7 +118,7 @@ async def _jarvis_turn(
     if listened.pause_seconds is not None and listened.pause_audio is not None:
         wait = listened.end_seconds - listened.pause_seconds  # the rest of the endpointing silence, in real time
         since_speech -= wait  # we are at PAUSE
-        early = asyncio.create_task(services.speech.recognize(listened.pause_audio))
+        early = asyncio.create_task(services.speech.recognize(listened.pause_audio, heard=True))
         done, _ = await asyncio.wait({early}, timeout=wait)
         heard_early = early.result().text if early in done and early.exception() is None else None
         if heard_early is not None and vad.end_on_command and services.pipeline.completes_command(heard_early):
@@ -127,7 +127,7 @@ async def _jarvis_turn(
             if heard_early is not None:  # as a live session: the prompt is evaluated during the rest of the silence
                 services.pipeline.warmer.prefill(heard_early, conversation_id)
             await asyncio.sleep(max(0.0, wait - (time.perf_counter() - began)))
-    prepared = await services.pipeline.prepare_audio(utterance, conversation_id, early)
+    prepared = await services.pipeline.prepare_audio(utterance, conversation_id, early, heard=True)
     idle = since_speech + (time.perf_counter() - began)  # from the last word to the start of the turn
     heard: list[str] = []
 

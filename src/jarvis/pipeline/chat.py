@@ -164,10 +164,13 @@ class ChatPipeline:
         audio: NDArray[np.int16],
         conversation_id: str | None,
         early_transcript: asyncio.Task[Transcript] | None = None,
+        *,
+        heard: bool = False,
     ) -> PreparedRun:
-        """A turn that starts from speech (16 kHz mono samples), maybe already being recognised."""
+        """A turn that starts from speech (16 kHz mono samples), maybe already being recognised; `heard`: the live
+        listener found speech in it."""
         conversation = await self._conversation(conversation_id)
-        return PreparedRun(uuid.uuid4().hex, conversation, audio=audio, early_transcript=early_transcript)
+        return PreparedRun(uuid.uuid4().hex, conversation, audio=audio, early_transcript=early_transcript, heard=heard)
 
     async def _conversation(self, conversation_id: str | None) -> str:
         if conversation_id is None:
@@ -351,7 +354,7 @@ class ChatPipeline:
         if prepared.early_transcript is not None:
             transcript = await prepared.early_transcript
         else:
-            transcript = await self.speech.recognize(prepared.audio)
+            transcript = await self.speech.recognize(prepared.audio, heard=prepared.heard)
         turn.stt_seconds = time.perf_counter() - began
         if transcript.no_speech:
             await emit(SttNoSpeech(run_id=prepared.run_id))

@@ -8,14 +8,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import structlog
 from numpy.typing import NDArray
 
-from jarvis.audio.formats import decode_audio
+from jarvis.audio.formats import SAMPLE_RATE, decode_audio
 from jarvis.cpu import CpuPriority
 from jarvis.errors import InvalidInputError, SttError, TtsError
 from jarvis.metrics import Metrics
 from jarvis.stt.base import Transcriber, Transcript
 from jarvis.tts.base import Speech, Synthesizer
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class SpeechService:
         priority: CpuPriority | None = None,
         stt_timeout_seconds: float = 30.0,
         tts_timeout_seconds: float = 30.0,
+        holds_speech: Callable[[NDArray[np.int16]], bool] | None = None,
     ) -> None:
         self.stt = stt
         self.tts = tts
@@ -64,18 +68,28 @@ class SpeechService:
         self.names: Callable[[], Sequence[str]] | None = None
         self.stt_timeout_seconds = stt_timeout_seconds
         self.tts_timeout_seconds = tts_timeout_seconds
+        # A speech detector's verdict on audio no live listener has heard: without speech, Whisper is not run.
+        self.holds_speech = holds_speech
 
     def expected_words(self) -> list[str]:
         """The configured hotwords, then the names known now, each once."""
         words = [*self.hotwords, *(self.names() if self.names is not None else ())]
         return list(dict.fromkeys(word for word in words if word.strip()))
 
-    async def recognize(self, audio: NDArray[np.int16], language: str | None = None) -> Transcript:
-        """Speech recognition of 16 kHz mono samples, bounded in time."""
+    async def recognize(
+        self, audio: NDArray[np.int16], language: str | None = None, *, heard: bool = False
+    ) -> Transcript:
+        """Speech recognition of 16 kHz mono samples, bounded in time. Unless the live listener `heard` speech in
+        this audio, it is first checked for speech: Whisper writes words on noise, which no filter catches all."""
+        language = language or self.language
+        if not heard and self.holds_speech is not None and not await asyncio.to_thread(self.holds_speech, audio):
+            duration = audio.size / SAMPLE_RATE
+            log.info("stt-no-speech-detected", seconds=round(duration, 2))
+            return Transcript(text="", language=language, segments=(), duration_seconds=duration, no_speech=True)
         started = time.perf_counter()
         try:
             transcript = await asyncio.wait_for(
-                self.stt.transcribe(audio, language=language or self.language, hotwords=self.expected_words()),
+                self.stt.transcribe(audio, language=language, hotwords=self.expected_words()),
                 self.stt_timeout_seconds,
             )
         except TimeoutError as exc:

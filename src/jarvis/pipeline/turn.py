@@ -26,6 +26,8 @@ class PreparedRun:
     audio: NDArray[np.int16] | None = None  # 16 kHz mono: the turn starts with speech recognition
     # Recognition already started on this audio (during the end-of-utterance silence).
     early_transcript: asyncio.Task[Transcript] | None = None
+    # The live listener heard speech in this audio (no second speech check before recognition).
+    heard: bool = False
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,20 @@ class FasterWhisperTranscriber:
         except Exception as exc:
             raise SttError(f"La transcription a échoué : {exc}", code="stt-failed") from exc
         kept = tuple(clean_segments(decoded.segments))
+        if len(kept) < len(decoded.segments):  # what was thrown away, to tune the filter from real logs
+            dropped = [segment for segment in decoded.segments if segment not in kept]
+            log.info(
+                "stt-segments-dropped",
+                segments=[
+                    {
+                        "text": segment.text.strip(),
+                        "no_speech_prob": round(segment.no_speech_prob, 3),
+                        "avg_logprob": round(segment.avg_logprob, 3),
+                        "compression_ratio": round(segment.compression_ratio, 2),
+                    }
+                    for segment in dropped
+                ],
+            )
         text = " ".join(segment.text.strip() for segment in kept).strip()
         return Transcript(
             text=text,
