@@ -26,6 +26,10 @@ class Check:
     warning: bool = False  # works, but degraded
 
 
+# What decides llama.cpp's speed on x86 (scripts/install.sh builds AVX-512 with VNNI where the CPU has it).
+SIMD_REPORTED = ("AVX2", "AVX512", "AVX512_VNNI", "AVX512_BF16")
+
+
 async def check_database(settings: Settings) -> Check:
     db = Database(settings.database_url)
     try:
@@ -52,6 +56,13 @@ def check_models(settings: Settings, progress: Callable[[str, int], ProgressCall
     return checks
 
 
+def simd_in_use(system_info: bytes) -> str:
+    """The vector instruction sets llama.cpp was built for and uses (its system info: "AVX2 = 1 | AVX512 = 1 | …")."""
+    info = system_info.decode(errors="replace")
+    used = [name for name in SIMD_REPORTED if f" {name} = 1 " in f" {info} "]
+    return "+".join(used) or "sans AVX2"
+
+
 async def check_llm(settings: Settings) -> Check:
     """Load the configured engine and time a tiny French generation."""
     name = f"LLM {settings.llm.backend}"
@@ -60,7 +71,8 @@ async def check_llm(settings: Settings) -> Check:
             import llama_cpp
         except ImportError:
             return Check(name, False, "llama-cpp-python absent : lancez « make install »")
-        name += f" (llama-cpp-python {llama_cpp.__version__}, {model_path_for(settings).name})"
+        name += f" (llama-cpp-python {llama_cpp.__version__} {simd_in_use(llama_cpp.llama_print_system_info())}, "
+        name += f"{model_path_for(settings).name})"
     engine = build_engine(settings)
     try:
         started = time.perf_counter()

@@ -10,6 +10,7 @@ import wave
 from pathlib import Path
 
 import httpx
+import llama_cpp
 import numpy as np
 import pytest
 
@@ -241,6 +242,11 @@ def test_doctor_reports_the_missing_catalog_model_and_the_llm_speed(tmp_path: Pa
     llm_line = next(line for line in out.splitlines() if "LLM llama_cpp" in line)
     assert "jetons/s" in llm_line, out
     assert "✓" in llm_line, out
+    # The instruction sets llama.cpp runs with, as the install script chose them for this CPU.
+    avx512 = {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni", "avx512vbmi", "avx512_bf16"}
+    has_avx512 = avx512 <= set(Path("/proc/cpuinfo").read_text().split())
+    expected = "AVX2+AVX512+AVX512_VNNI+AVX512_BF16" if has_avx512 else "AVX2"
+    assert f"llama-cpp-python {llama_cpp.__version__} {expected}," in llm_line, llm_line
     database_line = next(line for line in out.splitlines() if "base de données" in line)
     assert "intégrité : ok" in database_line, out
 
