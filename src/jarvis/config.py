@@ -164,6 +164,10 @@ class TtsSettings(BaseModel):
     # The first piece of a reply may stop at a comma, or before a word opening a clause (« et », « avec »…), once it
     # is this long, so that the first audio comes sooner.
     first_clause_min_chars: int = Field(10, ge=1)
+    # When the first piece has no clause end this long after the reply's first words, it stops at the last word a
+    # phrase can end on (« Le livre Les Misérables a été écrit | par Victor Hugo »), so the voice starts while the
+    # model writes the rest. None: the first piece always waits for a clause end.
+    first_piece_wait_seconds: float | None = Field(0.3, gt=0)
     # While the voice makes audio the listener is waiting for, the embedded LLM pauses between tokens, so the
     # voice has every core (on small machines the first audio comes sooner; the LLM catches up during playback).
     audio_first: bool = True

@@ -289,6 +289,7 @@ async def build_services(
         voice=tts_voice(settings),
         speed=settings.tts.speed,
         first_clause_min_chars=settings.tts.first_clause_min_chars,
+        first_piece_wait_seconds=settings.tts.first_piece_wait_seconds,
         priority=cpu_priority if settings.tts.audio_first else None,
         stt_timeout_seconds=settings.stt.timeout_seconds,
         tts_timeout_seconds=settings.tts.timeout_seconds,

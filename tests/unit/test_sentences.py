@@ -157,3 +157,42 @@ def test_flush_starts_afresh() -> None:
         "Deuxième réponse, elle aussi assez longue,"
     ]
     assert splitter.flush() == ["oui"]
+
+
+@pytest.mark.parametrize(
+    ("written", "piece", "rest"),
+    [
+        # The last complete word a phrase can end on; never before what leans on the next word.
+        ('Le livre "Les Misérables" a été écrit par Vic', 'Le livre "Les Misérables" a été écrit', "par Vic"),
+        ("La capitale de l'Italie est Ro", "La capitale de l'Italie", "est Ro"),
+        ("C'est une bonne idée de", "C'est une bonne idée", "de"),
+        ("Il fait 21 °C dans le sal", "Il fait 21 °C", "dans le sal"),
+        ("Il reste 3 minutes sur le ", "Il reste 3 minutes", "sur le "),
+        ("« Les Misérables » est un", "« Les Misérables »", "est un"),
+        ("Je ne sais pas où", "Je ne sais pas", "où"),
+        # No cut yet: too short, a number without its unit, « ne … pas » apart, a quote left open, a word that
+        # may not be finished.
+        ("Le livre", None, "Le livre"),
+        ("Il est 14 h 30 à Pa", None, "Il est 14 h 30 à Pa"),
+        ("Je ne sais pas", None, "Je ne sais pas"),
+        ('Le titre est "Les Misé', None, 'Le titre est "Les Misé'),
+        ("Victor Hugo a écrit ", "Victor Hugo", "a écrit "),
+    ],
+)
+def test_an_overdue_first_piece_stops_where_a_phrase_can(written: str, piece: str | None, rest: str) -> None:
+    splitter = SentenceSplitter(first_clause_min_chars=10)
+    assert splitter.feed(written) == []
+    assert splitter.overdue_first_piece() == piece
+    assert splitter.flush() == ([rest.strip()] if rest.strip() else [])
+
+
+def test_only_the_first_piece_is_ever_overdue() -> None:
+    splitter = SentenceSplitter(first_clause_min_chars=10)
+    assert splitter.feed("Bonjour, je suis Jarvis et je") == ["Bonjour, je suis Jarvis"]
+    assert splitter.overdue_first_piece() is None
+    splitter = SentenceSplitter(first_clause_min_chars=10)
+    assert splitter.feed("Douze fois douze font cent") == []
+    assert splitter.overdue_first_piece() == "Douze fois douze font"
+    assert splitter.feed(" quarante-quatre, je") == []  # later pieces end at sentence ends only
+    assert splitter.overdue_first_piece() is None
+    assert splitter.feed(" crois. Voilà") == ["cent quarante-quatre, je crois."]

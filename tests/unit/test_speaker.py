@@ -316,3 +316,33 @@ async def test_audio_the_listener_waits_for_is_urgent_audio_ahead_is_not() -> No
     gates[1].set()
     await speaker.finish()
     assert not priority.busy
+
+
+async def test_a_first_clause_too_slow_to_end_is_spoken_from_its_last_whole_phrase() -> None:
+    tts, recorder = FakeSynthesizer(), Recorder()
+    speaker = Speaker(
+        _as_synthesizer(tts),
+        recorder.emit,
+        recorder.emit_audio,
+        run_id="run-1",
+        voice="ff_siwis",
+        speed=1.0,
+        started=time.perf_counter(),
+        first_clause_min_chars=10,
+        first_piece_wait_seconds=0.05,
+    )
+    tokens = ["Le", " livre", " Les", " Misérables", " a", " été", " écrit", " par", " Victor", " Hugo", "."]
+    speaker.feed(tokens[0])
+    for token in tokens[1:4]:
+        speaker.feed(token)
+    assert tts.sentences == []  # in time: the first piece still waits for a clause end
+    await asyncio.sleep(0.06)
+    for token in tokens[4:]:
+        speaker.feed(token)
+        await asyncio.sleep(0)
+    await wait_until(lambda: len(tts.sentences) == 1)
+    # Overdue when « a » comes: the words complete before it (« a » may still grow into « avait »).
+    assert tts.sentences == ["Le livre Les Misérables"]
+    await speaker.finish()
+    assert tts.sentences == ["Le livre Les Misérables", "a été écrit par Victor Hugo."]
+    assert speaker.spoken_text == "Le livre Les Misérables a été écrit par Victor Hugo."

@@ -209,6 +209,7 @@ class ChatPipeline:
                     started=turn.started,
                     realtime=voice.realtime,
                     first_clause_min_chars=self.speech.first_clause_min_chars,
+                    first_piece_wait_seconds=self.speech.first_piece_wait_seconds,
                     priority=self.speech.priority,
                     timeout_seconds=self.speech.tts_timeout_seconds,
                 )

@@ -38,6 +38,7 @@ class Speaker:
         started: float,
         realtime: bool = False,
         first_clause_min_chars: int = 24,
+        first_piece_wait_seconds: float | None = None,
         priority: CpuPriority | None = None,
         timeout_seconds: float = 30.0,
     ) -> None:
@@ -52,6 +53,8 @@ class Speaker:
         self.timeout_seconds = timeout_seconds
         self.priority = priority
         self.splitter = SentenceSplitter(first_clause_min_chars=first_clause_min_chars)
+        self.first_piece_wait_seconds = first_piece_wait_seconds
+        self._first_text_at: float | None = None
         self.spoken: list[str] = []  # sentences whose audio was completely sent
         # For a live listener: when playback began and where each sentence ends in it (seconds of audio).
         self._playback_start: float | None = None
@@ -78,7 +81,19 @@ class Speaker:
         return max(0.0, self._playback_start + self._audio_seconds - now)
 
     def feed(self, text: str) -> None:
-        for sentence in self.splitter.feed(text):
+        now = time.perf_counter()
+        if self._first_text_at is None and text.strip():
+            self._first_text_at = now
+        sentences = self.splitter.feed(text)
+        if (
+            not sentences
+            and self.first_piece_wait_seconds is not None
+            and self._first_text_at is not None
+            and now - self._first_text_at >= self.first_piece_wait_seconds
+            and (piece := self.splitter.overdue_first_piece()) is not None
+        ):
+            sentences = [piece]  # the model is slow to end its first clause: speak the words it has written
+        for sentence in sentences:
             self._sentences.put_nowait(sentence)
 
     async def finish(self) -> None:

@@ -48,6 +48,7 @@ class SpeechService:
         voice: str,
         speed: float,
         first_clause_min_chars: int = 24,
+        first_piece_wait_seconds: float | None = None,
         priority: CpuPriority | None = None,
         stt_timeout_seconds: float = 30.0,
         tts_timeout_seconds: float = 30.0,
@@ -63,6 +64,7 @@ class SpeechService:
         self.voice = voice
         self.speed = speed
         self.first_clause_min_chars = first_clause_min_chars
+        self.first_piece_wait_seconds = first_piece_wait_seconds
         self.priority = priority  # given: synthesis of awaited audio pauses the LLM (see jarvis.cpu)
         # Names known now (rooms and devices of the house, the user's name): recognition expects them too.
         self.names: Callable[[], Sequence[str]] | None = None

@@ -23,6 +23,23 @@ _OPENERS = frozenset(
         "and", "but", "because", "with", "without", "then", "while", "when",
     }
 )  # fmt: skip
+# Words a spoken piece never ends on: they lean on the word after them (articles, prepositions, pronouns…).
+_LEANING = frozenset(
+    {
+        "le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "à", "en", "par", "pour", "sur",
+        "sous", "dans", "chez", "vers", "entre", "avec", "sans", "et", "ou", "mais", "donc", "car", "ni", "que", "qu",
+        "qui", "dont", "où", "ce", "cet", "cette", "ces", "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses",
+        "notre", "nos", "votre", "vos", "leur", "leurs", "ne", "n", "se", "s", "je", "j", "tu", "il", "elle", "on",
+        "nous", "vous", "ils", "elles", "y", "me", "m", "te", "t", "lui", "très", "plus", "moins", "si", "quel",
+        "quelle", "quels", "quelles", "tout", "tous", "toute", "toutes", "est", "c",
+        "the", "a", "an", "of", "to", "in", "at", "for", "with", "by", "from", "and", "or", "but", "that",
+        "which", "who", "my", "your", "his", "her", "its", "our", "their", "this", "these", "those", "i", "you",
+        "he", "she", "we", "they", "it", "is", "are", "very", "more", "so",
+    }
+)  # fmt: skip
+# Words that complete the one before them: a piece never stops just before one (« je ne sais | pas »).
+_COMPLETING = frozenset({"pas", "jamais", "rien", "guère", "point", "plus", "not", "n't"})
+_WORD_CHARS = re.compile(r"[\w'’-]+")
 _LAST_WORD = re.compile(r"([\w°]+)$")
 _LIST_MARKER = re.compile(r"^\W*\d{1,3}$")
 _NO = 0  # "this mark ends nothing": a real cut is always after at least one character
@@ -57,6 +74,24 @@ class SentenceSplitter:
             out.append(rest)
         self._emitted = False
         return out
+
+    def overdue_first_piece(self) -> str | None:
+        """The first piece, cut now because no clause end came in time: the complete words written so far, up to
+        the last one a phrase can end on (no article, preposition or pronoun — « Le livre » rather than « Le livre
+        de »), at least `first_clause_min_chars` long, with no quote or bracket left open and no number cut from
+        its unit. None when there is no such cut yet, or a piece was already given."""
+        if self._emitted:
+            return None
+        text = self._buffer
+        cuts = [m.start() for m in re.finditer(f"[{_SPACE}]+", text)]  # a word followed by a space is complete
+        for cut in reversed(cuts):
+            piece = text[:cut].strip()
+            if len(piece) < self.first_clause_min_chars:
+                return None
+            if _can_end_piece(piece) and _starts_word(text[cut:]):
+                self._buffer, self._scan, self._emitted = text[cut:].lstrip(_SPACE), 0, True
+                return piece
+        return None
 
     def _drain(self, *, final: bool) -> list[str]:
         out: list[str] = []
@@ -160,6 +195,28 @@ class SentenceSplitter:
                 return _NO
             return None
         return i + 1 if word in _OPENERS and text[j] in _SPACE else _NO
+
+
+def _can_end_piece(piece: str) -> bool:
+    if piece[-1] not in "»”\"')]°%" and not piece[-1].isalnum():
+        return False
+    last = piece.split()[-1]
+    if any(c.isdigit() for c in last):
+        return False  # a number goes with what follows: « 21 degrés », « 3 minutes »
+    if re.split(r"['’]", last.strip("«»“”\"'()[]").lower())[-1] in _LEANING:
+        return False
+    opened = sum(piece.count(c) for c in "«“([") - sum(piece.count(c) for c in "»”)]")
+    return opened == 0 and piece.count('"') % 2 == 0
+
+
+def _starts_word(rest: str) -> bool:
+    """The text after the cut begins with a word that does not complete the one before (a unit, a symbol, the
+    « pas » of « ne … pas »)."""
+    rest = rest.lstrip(_SPACE)
+    if not rest or not (rest[0].isalpha() or rest[0] in '«“"('):
+        return False
+    match = _WORD_CHARS.match(rest)
+    return match is None or match.group(0).lower() not in _COMPLETING
 
 
 def _skip_spaces(text: str, j: int) -> int:
