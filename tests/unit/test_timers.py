@@ -140,7 +140,7 @@ async def test_cancel_by_label_id_or_all(db: Database) -> None:
     rice = await timers.start(60, "riz complet")
     assert [t.id for t in await timers.cancel("les pates")] == [pasta.id]
     assert [t.id for t in await timers.cancel(eggs.id)] == [eggs.id]
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="gâteau"):
         await timers.cancel("gâteau")
     await timers.start(60, "riz blanc")
     with pytest.raises(InvalidInputError, match="Plusieurs"):
@@ -149,6 +149,10 @@ async def test_cancel_by_label_id_or_all(db: Database) -> None:
     assert len(await timers.cancel("tous")) == 1
     assert await timers.list() == []
     assert announcer.types().count("timer-cancelled") == 4
+    # With nothing running, whatever the name: say so (not « no timer matches « all » »).
+    for key in ("all", "tous", "gâteau"):
+        with pytest.raises(NotFoundError, match=r"^Aucun minuteur ni rappel en cours\.$"):
+            await timers.cancel(key)
     with pytest.raises(NotFoundError):
         await timers.cancel_id(pasta.id)  # not active any more
     await timers.close()

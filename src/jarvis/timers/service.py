@@ -130,6 +130,8 @@ class TimerService:
         """Cancel by id, by label (case, accents and articles ignored) or all ("tous"); raises when nothing or
         several timers match."""
         active = await self.repository.active()
+        if not active:  # whatever was asked: « annule tout » with nothing running is no unknown name
+            raise NotFoundError(t("timers-none"), code="timer-not-found")
         wanted = _fold(key)
         if wanted in ALL_WORDS:
             chosen = active
