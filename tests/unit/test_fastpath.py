@@ -250,13 +250,16 @@ async def test_home_commands_without_a_house_say_so() -> None:
         "Allume le bureau en rouge.",
         "Ferme les volets",
         "Fermez les rideaux.",
+        "Verrouille la porte d'entrée.",  # lock sentences only match a lock: any words are one here
+        "Déverrouille la porte.",
     ):
         with pytest.raises(HomeError, match="Home Assistant n'est pas configuré") as raised:
             await fast_path.handle(text, "c1")
         assert raised.value.code == "home-assistant-not-configured", text
         assert fast_path.takes(text, None), text  # a whole command: a spoken one ends without the rest of the silence
-    with pytest.raises(HomeError, match="Home Assistant is not configured"):
-        await fast_path.handle("Turn on the kitchen light", "c1")
+    for text in ("Turn on the kitchen light", "Lock the front door"):
+        with pytest.raises(HomeError, match="Home Assistant is not configured"):
+            await fast_path.handle(text, "c1")
     for text in ("Raconte-moi une histoire.", "Quelle est la capitale de l'Italie ?"):
         assert await fast_path.handle(text, "c1") is None, text
 
@@ -286,6 +289,8 @@ async def test_only_real_names_are_reported_unknown() -> None:
         home.client.status = "connected"  # (as once its event stream is up)
         error = fast_path.unknown("allume la télé")
         assert error is not None and error.message == "Je ne trouve pas « télé » dans la maison."
+        error = fast_path.unknown("verrouille le portail")
+        assert error is not None and error.message == "Je ne trouve pas « portail » dans la maison."
         for text in (
             "mets la lumière à 50 %",
             "mets la lumière en bleu",

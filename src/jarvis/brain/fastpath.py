@@ -161,6 +161,9 @@ class FastPath:
     unknown_intents: frozenset[str] = frozenset()
     unknown_error: UnknownError | None = None
     unknown_max_words: int = 4
+    # Sentences that need a context only a known entity gives (« verrouille {name} » needs a lock) are tried again
+    # with each of these contexts: any words are then a lock, say, and get the same answer.
+    unknown_contexts: tuple[dict[str, Any], ...] = ()
     _intents: dict[str, Intents] = field(default_factory=dict)
     _unknown_intents: dict[str, Intents] = field(default_factory=dict)
     _lists: tuple[int, dict[str, SlotList]] | None = None
@@ -289,7 +292,13 @@ class FastPath:
         for language in self.languages:
             slot_lists = {**self._slot_lists(), **lists}
             folded = self._folded(text, language)
-            result = recognize_best(folded, self._unknown_for(language), slot_lists=slot_lists, language=language)
+            intents = self._unknown_for(language)
+            for context in ({}, *self.unknown_contexts):
+                result = recognize_best(
+                    folded, intents, slot_lists=slot_lists, language=language, intent_context=context
+                )
+                if result is not None:
+                    break
             if result is None:
                 continue
             said = [str(result.entities[slot].text).strip() for slot in lists if slot in result.entities]

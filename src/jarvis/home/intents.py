@@ -20,7 +20,7 @@ from jarvis.home.actions import (
 )
 from jarvis.home.cache import Entity
 from jarvis.home.phrasing import agree, capitalize, feminine, in_place, number, with_article
-from jarvis.home.sentences import ALARM_MODES, EXTRA_SENTENCES, NOT_NAMES, UNKNOWN_INTENTS
+from jarvis.home.sentences import ALARM_MODES, EXTRA_SENTENCES, NOT_NAMES, UNKNOWN_CONTEXTS, UNKNOWN_INTENTS
 from jarvis.home.service import Action, HomeService, name_variants
 from jarvis.i18n import t
 
@@ -63,6 +63,7 @@ class HomeIntents:
         # a command it cannot do.
         fast.unknown_provider = self.home.unknown_lists
         fast.unknown_intents = UNKNOWN_INTENTS
+        fast.unknown_contexts = UNKNOWN_CONTEXTS
         fast.unknown_error = self._unknown
 
     def _unknown(self, words: str, language: str) -> HomeError | None:

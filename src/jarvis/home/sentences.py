@@ -100,6 +100,8 @@ ALARM_MODES: dict[str, dict[str, Any]] = {
 
 # Commands whose unknown names are answered by the fast path (questions about unknown things go to the LLM).
 UNKNOWN_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassToggle", "HassLightSet", "HassClimateSetTemperature"})
+# Home Assistant's lock sentences (« verrouille la porte ») only match a lock: for the second chance, any words are.
+UNKNOWN_CONTEXTS: tuple[dict[str, str], ...] = ({"domain": "lock"},)
 
 # Words that name nothing in particular (what a "name" made only of them means is for the LLM to work out).
 NOT_NAMES = frozenset({
