@@ -8,6 +8,7 @@ import operator
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pytest
@@ -107,7 +108,7 @@ class Recorder:
         return b"".join(self.frames)
 
 
-def make_speaker(tts: FakeSynthesizer, recorder: Recorder, *, started: float | None = None) -> Speaker:
+def make_speaker(tts: FakeSynthesizer, recorder: Recorder, *, started: float | None = None, **options: Any) -> Speaker:
     return Speaker(
         _as_synthesizer(tts),
         recorder.emit,
@@ -116,6 +117,7 @@ def make_speaker(tts: FakeSynthesizer, recorder: Recorder, *, started: float | N
         voice="ff_siwis",
         speed=1.1,
         started=time.perf_counter() if started is None else started,
+        **options,
     )
 
 
@@ -294,17 +296,7 @@ async def test_audio_the_listener_waits_for_is_urgent_audio_ahead_is_not() -> No
     gates = {0: asyncio.Event(), 1: asyncio.Event()}
     tts = FakeSynthesizer(gates=gates)
     recorder = Recorder()
-    speaker = Speaker(
-        _as_synthesizer(tts),
-        recorder.emit,
-        recorder.emit_audio,
-        run_id="run-1",
-        voice="ff_siwis",
-        speed=1.0,
-        started=time.perf_counter(),
-        realtime=True,
-        priority=priority,
-    )
+    speaker = make_speaker(tts, recorder, realtime=True, priority=priority)
     # 45 characters make 45,000 samples: almost 2 s of audio at 24 kHz, more than the urgency margin.
     speaker.feed("Voici une première phrase assez longue ici. Et la suite. Fin")
     await wait_until(lambda: len(tts.sentences) == 1)
@@ -320,17 +312,7 @@ async def test_audio_the_listener_waits_for_is_urgent_audio_ahead_is_not() -> No
 
 async def test_a_first_clause_too_slow_to_end_is_spoken_from_its_last_whole_phrase() -> None:
     tts, recorder = FakeSynthesizer(), Recorder()
-    speaker = Speaker(
-        _as_synthesizer(tts),
-        recorder.emit,
-        recorder.emit_audio,
-        run_id="run-1",
-        voice="ff_siwis",
-        speed=1.0,
-        started=time.perf_counter(),
-        first_clause_min_chars=10,
-        first_piece_wait_seconds=0.05,
-    )
+    speaker = make_speaker(tts, recorder, first_clause_min_chars=10, first_piece_wait_seconds=0.05)
     tokens = ["Le", " livre", " Les", " Misérables", " a", " été", " écrit", " par", " Victor", " Hugo", "."]
     speaker.feed(tokens[0])
     for token in tokens[1:4]:
