@@ -185,10 +185,8 @@ class Services:
         language, min_chars = self.settings.chat.language, self.speech.first_clause_min_chars
         for text in phrases_to_warm(language, min_chars, home_configured=self.home.enabled):
             try:
-                await asyncio.wait_for(
-                    self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed),
-                    self.speech.tts_timeout_seconds,
-                )
+                async with asyncio.timeout(self.speech.tts_timeout_seconds):
+                    await self.speech.tts.synthesize(text, voice=self.speech.voice, speed=self.speech.speed)
             except JarvisError as exc:
                 log.warning("tts-warm-failed", code=exc.code, error=exc.message)
             except TimeoutError:

@@ -318,3 +318,25 @@ async def test_cancelled_waiter_leaves_the_queue() -> None:
     release.set()
     await asyncio.wait_for(first, 1.0)
     assert engine.calls == 1
+
+
+async def test_cancel_as_a_chunk_arrives_is_not_lost() -> None:
+    """A cancel (the user silences Jarvis) that lands while the next chunk is being handed over still stops the
+    stream: `asyncio.wait_for` on Python 3.11 returned the chunk and dropped the cancel, and the reply went on."""
+    release = asyncio.Event()
+    engine = FakeEngine(("Un", " dragon", " brun"), pause_after_first=release)
+    service = make_service(engine)
+    received: list[str] = []
+
+    async def consume() -> None:
+        async for chunk in service.stream(MESSAGES, None, PARAMS):
+            received.append(chunk.text)
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(engine.first_sent.wait(), 1.0)
+    release.set()  # the next chunk is ready in the same loop turn as the cancel
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=1.0)
+    assert done and task.cancelled()
+    assert received == ["Un"]
+    assert engine.closed == 1

@@ -248,6 +248,21 @@ async def test_cancel_while_the_second_sentence_is_synthesized() -> None:
     assert speaker.spoken_text == first
 
 
+async def test_cancel_as_a_sentence_is_ready_still_stops() -> None:
+    """A cancel landing as the synthesis of a sentence ends stops the speaker (Python 3.11's `asyncio.wait_for`
+    returned the audio and dropped the cancel: the worker went on and `cancel()` never returned)."""
+    gate = asyncio.Event()
+    tts, recorder = FakeSynthesizer(gates={0: gate}), Recorder()
+    speaker = make_speaker(tts, recorder)
+    speaker.feed("Première phrase ici. Deuxième phrase là. ")
+    await wait_until(lambda: len(tts.sentences) == 1)
+    gate.set()  # the audio is ready in the same loop turn as the cancel
+    async with asyncio.timeout(1.0):
+        await speaker.cancel()
+    assert recorder.log == []
+    assert speaker.spoken_text == ""
+
+
 async def test_tts_error_on_the_first_sentence_silences_the_rest() -> None:
     tts, recorder = FakeSynthesizer(fail_on=0), Recorder()
     speaker = make_speaker(tts, recorder)

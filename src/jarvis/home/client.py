@@ -107,10 +107,12 @@ class HomeAssistantClient:
 
     async def _session(self) -> None:
         async with connect(self.ws_url, open_timeout=self.timeout_seconds, max_size=None) as ws:
-            hello = json.loads(await asyncio.wait_for(ws.recv(), self.timeout_seconds))
+            async with asyncio.timeout(self.timeout_seconds):
+                hello = json.loads(await ws.recv())
             self.version = hello.get("ha_version")
             await ws.send(json.dumps({"type": "auth", "access_token": self.token}))
-            answer = json.loads(await asyncio.wait_for(ws.recv(), self.timeout_seconds))
+            async with asyncio.timeout(self.timeout_seconds):
+                answer = json.loads(await ws.recv())
             if answer.get("type") != "auth_ok":
                 raise AuthRejected(answer.get("message") or "auth_invalid")
             self._ws = ws
@@ -179,7 +181,8 @@ class HomeAssistantClient:
         self._pending[number] = future
         try:
             await ws.send(json.dumps({"id": number, **message}))
-            return await asyncio.wait_for(future, self.timeout_seconds)
+            async with asyncio.timeout(self.timeout_seconds):
+                return await future
         except TimeoutError as exc:
             raise HomeError(t("home-timeout", seconds=self.timeout_seconds)) from exc
         finally:

@@ -189,9 +189,8 @@ class MqttBridge:
         client = self._client
         if client is not None:
             try:
-                await asyncio.wait_for(
-                    client.publish(self.topic("status"), "offline", qos=1, retain=True), STOP_PUBLISH_SECONDS
-                )
+                async with asyncio.timeout(STOP_PUBLISH_SECONDS):
+                    await client.publish(self.topic("status"), "offline", qos=1, retain=True)
             except (aiomqtt.MqttError, TimeoutError):
                 log.info("mqtt-offline-unsent")
         for task in list(self._tasks):

@@ -240,7 +240,9 @@ class LlmService:
                         else:
                             budget = self.timeout_seconds - elapsed
                         try:
-                            chunk = await asyncio.wait_for(anext(chunks), max(budget, 0.001))
+                            # Not `asyncio.wait_for`: on Python 3.11 it drops a cancel that lands as a chunk arrives.
+                            async with asyncio.timeout(max(budget, 0.001)):
+                                chunk = await anext(chunks)
                         except StopAsyncIteration:
                             break
                         except TimeoutError as exc:

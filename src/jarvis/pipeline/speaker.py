@@ -125,9 +125,8 @@ class Speaker:
             )
             try:
                 with urgent:
-                    speech = await asyncio.wait_for(
-                        self.tts.synthesize(sentence, voice=self.voice, speed=self.speed), self.timeout_seconds
-                    )
+                    async with asyncio.timeout(self.timeout_seconds):
+                        speech = await self.tts.synthesize(sentence, voice=self.voice, speed=self.speed)
             except TimeoutError:
                 self.error = TtsError(
                     f"La synthèse vocale n'a pas répondu en {self.timeout_seconds:.0f} s.", code="tts-timeout"

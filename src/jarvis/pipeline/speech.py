@@ -90,10 +90,8 @@ class SpeechService:
             return Transcript(text="", language=language, segments=(), duration_seconds=duration, no_speech=True)
         started = time.perf_counter()
         try:
-            transcript = await asyncio.wait_for(
-                self.stt.transcribe(audio, language=language, hotwords=self.expected_words()),
-                self.stt_timeout_seconds,
-            )
+            async with asyncio.timeout(self.stt_timeout_seconds):
+                transcript = await self.stt.transcribe(audio, language=language, hotwords=self.expected_words())
         except TimeoutError as exc:
             raise SttError(
                 f"La reconnaissance vocale n'a pas répondu en {self.stt_timeout_seconds:.0f} s.",
@@ -119,10 +117,8 @@ class SpeechService:
             raise InvalidInputError(f"Le texte dépasse {self.max_text_chars} caractères.", code="text-too-long")
         started = time.perf_counter()
         try:
-            speech = await asyncio.wait_for(
-                self.tts.synthesize(text, voice=voice or self.voice, speed=speed or self.speed),
-                self.tts_timeout_seconds,
-            )
+            async with asyncio.timeout(self.tts_timeout_seconds):
+                speech = await self.tts.synthesize(text, voice=voice or self.voice, speed=speed or self.speed)
         except TimeoutError as exc:
             raise TtsError(
                 f"La synthèse vocale n'a pas répondu en {self.tts_timeout_seconds:.0f} s.",

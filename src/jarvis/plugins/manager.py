@@ -139,7 +139,8 @@ class PluginManager:
             for impl in self.pm.hook.jarvis_tools.get_hookimpls():
                 if impl.plugin_name != status.name:
                     continue
-                items: Any = await asyncio.wait_for(asyncio.to_thread(impl.function), self.hook_timeout_seconds)
+                async with asyncio.timeout(self.hook_timeout_seconds):
+                    items: Any = await asyncio.to_thread(impl.function)
                 tools.extend(self._as_tool(item, status.name) for item in items or [])
         except TimeoutError:
             self._failed(status, f"le hook jarvis_tools n'a pas répondu en {self.hook_timeout_seconds:g} s")

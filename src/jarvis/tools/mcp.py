@@ -108,7 +108,8 @@ class McpConnection:
             if stop.is_set():
                 break
             with suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.settings.retry_seconds)
+                async with asyncio.timeout(self.settings.retry_seconds):
+                    await stop.wait()
         self.status.state = "stopped"
 
     async def _session(self, stop: asyncio.Event) -> None:

@@ -101,7 +101,8 @@ class ToolRegistry:
             message = t("tool-unknown", name=call.name, names=names)
             return self._outcome(call, started, None, message, "tool-unknown")
         try:
-            content = await asyncio.wait_for(tool.run(call.arguments), self.timeout_seconds)
+            async with asyncio.timeout(self.timeout_seconds):
+                content = await tool.run(call.arguments)
         except asyncio.CancelledError:
             raise
         except TimeoutError:

@@ -102,7 +102,8 @@ class EspeakSynthesizer:
                 status=503,
             ) from exc
         try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(stdin or None), self.timeout_seconds)
+            async with asyncio.timeout(self.timeout_seconds):
+                stdout, stderr = await process.communicate(stdin or None)
         except TimeoutError as exc:
             raise TtsError(
                 f"espeak-ng n'a pas répondu en {self.timeout_seconds:g} s.", code="tts-timeout", status=504
