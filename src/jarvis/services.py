@@ -196,7 +196,8 @@ class Services:
         self.stopping.set()
         if self._mcp_task is not None:  # let the MCP sessions close (their servers stop) before cancelling
             try:
-                await asyncio.wait_for(asyncio.shield(self._mcp_task), 5)
+                async with asyncio.timeout(5):
+                    await asyncio.shield(self._mcp_task)
             except (TimeoutError, Exception):
                 self._mcp_task.cancel()
                 await asyncio.gather(self._mcp_task, return_exceptions=True)

@@ -62,7 +62,8 @@ async def _connected(services: Services, timeout_seconds: float = 20) -> None:
     if client is None:
         raise HomeError(t("home-not-configured"), code="home-assistant-not-configured")
     try:
-        await asyncio.wait_for(client.connected_once.wait(), timeout_seconds)
+        async with asyncio.timeout(timeout_seconds):
+            await client.connected_once.wait()
     except TimeoutError as exc:
         raise HomeError(client.unavailable_message()) from exc
 

@@ -240,7 +240,6 @@ class LlmService:
                         else:
                             budget = self.timeout_seconds - elapsed
                         try:
-                            # Not `asyncio.wait_for`: on Python 3.11 it drops a cancel that lands as a chunk arrives.
                             async with asyncio.timeout(max(budget, 0.001)):
                                 chunk = await anext(chunks)
                         except StopAsyncIteration:
