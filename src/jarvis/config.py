@@ -136,6 +136,10 @@ class VadSettings(BaseModel):
     # When that early result is a whole command the fast path knows (« allume la lumière du salon »), the
     # utterance ends at once instead of after the rest of the silence.
     end_on_command: bool = True
+    # When it reads as a whole sentence (Whisper's final « ? », « . » or « ! » after a word a sentence can end on,
+    # not « de », « et », « euh »…), the utterance ends after this much silence instead of silence_seconds. None
+    # turns it off.
+    sentence_end_silence_seconds: float | None = Field(0.4, gt=0)
 
 
 class WakeWordSettings(BaseModel):
@@ -347,7 +351,11 @@ class LogSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="JARVIS_", env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix="JARVIS_",
+        env_nested_delimiter="__",
+        env_parse_none_str="null",  # JARVIS_VAD__EARLY_STT_AFTER_SECONDS=null turns an optional setting off
+        extra="forbid",
+        validate_default=True,
     )
 
     data_dir: Path = Field(default_factory=default_data_dir)

@@ -151,11 +151,16 @@ def patient_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JarvisS
     jarvis.stop()
 
 
-async def spoken_vad_end(server: JarvisServer, name: str) -> tuple[float, list[dict[str, Any]]]:
-    """Stream a recording then silence in real time (100 ms frames) over a VAD session: the utterance length the
-    server reported, and the turn's events."""
+async def spoken_vad_end(
+    server: JarvisServer, name: str, *, cut_seconds: float | None = None
+) -> tuple[float, list[dict[str, Any]]]:
+    """Stream a recording (its first `cut_seconds` only, if given) then silence in real time (100 ms frames) over a
+    VAD session: the utterance length the server reported, and the turn's events."""
     with wave.open(str(clip(name).path)) as recording:
-        audio = recording.readframes(recording.getnframes()) + bytes(int(16000 * (LONG_SILENCE + 1.0)) * 2)
+        speech = recording.readframes(recording.getnframes())
+    if cut_seconds is not None:
+        speech = speech[: int(16000 * cut_seconds) * 2]
+    audio = speech + bytes(int(16000 * (LONG_SILENCE + 1.0)) * 2)
     async with connect(ws_url(server), additional_headers=server.headers) as ws:
         await ws.send(json.dumps({"type": "audio-start", "rate": 16000, "mode": "vad", "speak": False}))
         events: list[dict[str, Any]] = []
@@ -188,6 +193,15 @@ async def test_a_whole_spoken_command_ends_without_waiting_for_the_whole_silence
     assert [timer["duration_seconds"] for timer in timers] == [20]
 
 
-async def test_a_sentence_that_is_no_command_waits_for_the_whole_silence(patient_server: JarvisServer) -> None:
+async def test_a_finished_sentence_ends_after_a_shorter_silence(patient_server: JarvisServer) -> None:
+    """« Les deux autres sont situés au bord de la mer jaune. » is no command, but it sounds finished: the
+    utterance ends after `vad.sentence_end_silence_seconds` (0.4 s) of silence, not the 8 s otherwise required."""
     seconds, _ = await spoken_vad_end(patient_server, "fr/clip41.wav")
+    assert seconds < LONG_SILENCE - 1.0, seconds
+
+
+async def test_words_cut_mid_sentence_wait_for_the_whole_silence(patient_server: JarvisServer) -> None:
+    """The same sentence stopped after « … situés au bord de » does not sound finished: the whole silence is
+    waited for."""
+    seconds, _ = await spoken_vad_end(patient_server, "fr/clip41.wav", cut_seconds=2.9)
     assert seconds >= LONG_SILENCE, seconds

@@ -64,6 +64,15 @@ def test_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.llm.temperature == 0.3
 
 
+def test_null_in_the_environment_turns_an_optional_setting_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JARVIS_VAD__SENTENCE_END_SILENCE_SECONDS", "null")
+    monkeypatch.setenv("JARVIS_TTS__FIRST_PIECE_WAIT_SECONDS", "null")
+    settings = load_settings()
+    assert settings.vad.sentence_end_silence_seconds is None
+    assert settings.tts.first_piece_wait_seconds is None
+    assert settings.vad.early_stt_after_seconds == 0.15
+
+
 def test_overrides_passed_as_arguments() -> None:
     settings = load_settings(server={"port": 8123})
     assert settings.server.port == 8123

@@ -162,3 +162,48 @@ def test_no_pause_without_pause_seconds() -> None:
     endpointer = Endpointer(min_speech_seconds=0.1, silence_seconds=0.3)
     steps = [endpointer.feed(0.05, True) for _ in range(3)] + [endpointer.feed(0.05, False) for _ in range(6)]
     assert Boundary.PAUSE not in steps and steps[-1] is Boundary.END
+
+
+def paused() -> Endpointer:
+    """Speech, then 0.2 s of silence: the PAUSE (early recognition) has come."""
+    endpointer = Endpointer(min_speech_seconds=0.1, silence_seconds=0.6, pause_seconds=0.2)
+    assert Boundary.START in [endpointer.feed(0.05, True) for _ in range(4)]
+    assert [endpointer.feed(0.05, False) for _ in range(4)][-1] is Boundary.PAUSE
+    return endpointer
+
+
+def test_end_after_ends_the_pause_sooner() -> None:
+    endpointer = paused()
+    endpointer.end_after(0.38)  # the words sound finished
+    steps = [endpointer.feed(0.05, False) for _ in range(4)]
+    assert steps == [None, None, None, Boundary.END]  # at 0.4 s of silence, not 0.6 s
+    assert not endpointer.in_speech
+
+
+def test_end_after_once_the_silence_is_longer_ends_at_the_next_step() -> None:
+    endpointer = paused()
+    assert [endpointer.feed(0.05, False) for _ in range(3)] == [None, None, None]  # 0.35 s of silence
+    endpointer.end_after(0.3)
+    assert endpointer.feed(0.05, False) is Boundary.END
+
+
+def test_end_after_never_waits_longer_than_silence_seconds() -> None:
+    endpointer = paused()
+    endpointer.end_after(5.0)
+    assert [endpointer.feed(0.05, False) for _ in range(8)][-1] is Boundary.END  # 0.6 s in all
+
+
+def test_speech_coming_back_cancels_end_after() -> None:
+    endpointer = paused()
+    endpointer.end_after(0.38)
+    assert endpointer.feed(0.05, True) is Boundary.RESUME
+    # The next pause needs the whole silence again.
+    steps = [endpointer.feed(0.05, False) for _ in range(12)]
+    assert steps.index(Boundary.END) == 11  # at 0.6 s
+
+
+def test_end_after_outside_a_pause_does_nothing() -> None:
+    endpointer = Endpointer(min_speech_seconds=0.1, silence_seconds=0.6, pause_seconds=0.2)
+    assert Boundary.START in [endpointer.feed(0.05, True) for _ in range(4)]
+    endpointer.end_after(0.1)  # still speaking: no pause to shorten
+    assert Boundary.END not in [endpointer.feed(0.05, False) for _ in range(11)]

@@ -143,6 +143,13 @@ class AudioInput:
             return self.wake.end_now()
         return self.listener.end_now() if self.listener is not None else None
 
+    def end_after(self, silence_seconds: float) -> None:
+        """VAD mode: the pause in progress ends the utterance after `silence_seconds` of silence."""
+        if self.wake is not None:
+            self.wake.end_after(silence_seconds)
+        elif self.listener is not None:
+            self.listener.end_after(silence_seconds)
+
     def take(self) -> NDArray[np.int16] | None:
         """The push-to-talk utterance (None when nothing was recorded)."""
         buffer, self._buffer, self._buffered, self._overflowed = self._buffer, [], 0, False

@@ -18,6 +18,7 @@ from jarvis.audio.formats import SAMPLE_RATE
 from jarvis.errors import JarvisError
 from jarvis.events import ErrorEvent, Event, TimerFinished, VadEnd, VadStart, WakeWord
 from jarvis.i18n import t
+from jarvis.pipeline.completeness import end_silence
 from jarvis.pipeline.endpointing import Boundary
 from jarvis.pipeline.speaker import Speaker
 from jarvis.pipeline.turn import VoiceOutput
@@ -38,7 +39,7 @@ class Session:
         self.run: asyncio.Task[Any] | None = None
         self.audio: AudioInput | None = None
         self.early: asyncio.Task[Transcript] | None = None  # recognition started during the final silence
-        self._early_judged: asyncio.Task[Transcript] | None = None  # looked at by end_on_command already
+        self._early_judged: asyncio.Task[Transcript] | None = None  # looked at by end_on_early_result already
         self.closed = False
         self._send_lock = asyncio.Lock()
         # A session that asked for spoken replies also hears announcements (a timer that rings).
@@ -204,12 +205,13 @@ class Session:
             elif item.boundary is Boundary.END and item.audio is not None:
                 await self.send(VadEnd(seconds=round(len(item.audio) / SAMPLE_RATE, 3)))
                 await self.start_voice_turn(item.audio, heard=True)
-        await self.end_on_command()
+        await self.end_on_early_result()
 
-    async def end_on_command(self) -> None:
+    async def end_on_early_result(self) -> None:
         """The early transcript is ready: a whole command the fast path knows ends the utterance now, without
-        waiting for the rest of the silence; anything else has its LLM prompt evaluated during that silence.
-        Checked between audio frames, so the listener is never fed meanwhile."""
+        waiting for the rest of the silence; anything else has its LLM prompt evaluated during that silence, which
+        is shorter when the words sound finished. Checked between audio frames, so the listener is never fed
+        meanwhile."""
         early = self.early
         if early is None or not early.done() or early is self._early_judged or self.running or self.audio is None:
             return
@@ -218,8 +220,11 @@ class Session:
             return
         text = early.result().text
         pipeline = self.services.pipeline
-        if not (self.services.settings.vad.end_on_command and pipeline.completes_command(text)):
+        silence = end_silence(text, self.services.settings.vad, pipeline.completes_command)
+        if silence != 0.0:
             pipeline.warmer.prefill(text, self.audio.conversation_id)
+            if silence is not None:
+                self.audio.end_after(silence)  # a sentence that sounds finished: a shorter silence ends it
             return
         heard = self.audio.end_now()
         if heard is not None and heard.audio is not None:

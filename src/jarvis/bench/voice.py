@@ -23,6 +23,7 @@ from jarvis.config import Settings
 from jarvis.engines import build_transcriber
 from jarvis.events import Event, RunEnd, SttEnd
 from jarvis.llm.service import GenerationStats
+from jarvis.pipeline.completeness import end_silence
 from jarvis.pipeline.endpointing import Boundary, Endpointer
 from jarvis.pipeline.listener import Listener
 from jarvis.pipeline.turn import VoiceOutput
@@ -106,7 +107,8 @@ async def _jarvis_turn(
     services: Services, listened: Listened, conversation_id: str | None
 ) -> tuple[RunEnd, str, float | None]:
     """The real spoken pipeline in real time from the user's last word: early recognition during the final
-    silence (which ends the utterance at once when it heard a whole command, as a live session does), then
+    silence (which ends the utterance at once when it heard a whole command, and sooner when the words sound
+    finished, as a live session does), then
     streamed LLM and TTS sentence by sentence. Returns the run's end, what was heard, and the seconds from the end
     of speech to the first reply audio."""
     early = None
@@ -121,11 +123,17 @@ async def _jarvis_turn(
         early = asyncio.create_task(services.speech.recognize(listened.pause_audio, heard=True))
         done, _ = await asyncio.wait({early}, timeout=wait)
         heard_early = early.result().text if early in done and early.exception() is None else None
-        if heard_early is not None and vad.end_on_command and services.pipeline.completes_command(heard_early):
+        silence = (
+            end_silence(heard_early, vad, services.pipeline.completes_command) if heard_early is not None else None
+        )
+        if silence == 0.0:
             utterance = listened.pause_audio
         else:
             if heard_early is not None:  # as a live session: the prompt is evaluated during the rest of the silence
                 services.pipeline.warmer.prefill(heard_early, conversation_id)
+            if silence is not None:  # the words sound finished: a shorter silence ends them (the same words)
+                wait = min(wait, silence - since_speech)
+                utterance = listened.pause_audio
             await asyncio.sleep(max(0.0, wait - (time.perf_counter() - began)))
     prepared = await services.pipeline.prepare_audio(utterance, conversation_id, early, heard=True)
     idle = since_speech + (time.perf_counter() - began)  # from the last word to the start of the turn

@@ -32,6 +32,13 @@ class Endpointer:
     _speech_run: float = 0.0
     _silence_run: float = 0.0
     _utterance: float = 0.0
+    _end_silence: float | None = None
+
+    def end_after(self, silence_seconds: float) -> None:
+        """The words before this pause sound finished: the pause ends the utterance once it lasts `silence_seconds`
+        (if that is shorter than `silence_seconds`). Speech coming back cancels this."""
+        if self._paused:
+            self._end_silence = silence_seconds
 
     def feed(self, seconds: float, is_speech: bool) -> Boundary | None:
         if not self.in_speech:
@@ -44,7 +51,10 @@ class Endpointer:
             return None
         self._utterance += seconds
         self._silence_run = 0.0 if is_speech else self._silence_run + seconds
-        if self._silence_run >= self.silence_seconds or self._utterance >= self.max_utterance_seconds:
+        if is_speech:
+            self._end_silence = None
+        needed = self.silence_seconds if self._end_silence is None else min(self.silence_seconds, self._end_silence)
+        if self._silence_run >= needed or self._utterance >= self.max_utterance_seconds:
             self.reset()
             return Boundary.END
         if self._paused and is_speech:
@@ -57,5 +67,6 @@ class Endpointer:
 
     def reset(self) -> None:
         self._paused = False
+        self._end_silence = None
         self.in_speech = False
         self._speech_run = self._silence_run = self._utterance = 0.0

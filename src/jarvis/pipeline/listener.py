@@ -63,6 +63,10 @@ class Listener:
         self.detector.reset()
         return heard
 
+    def end_after(self, silence_seconds: float) -> None:
+        """The words so far sound finished: the pause in progress ends the utterance after `silence_seconds`."""
+        self.endpointer.end_after(silence_seconds)
+
     def feed(self, samples: NDArray[np.int16]) -> list[Heard]:
         """Add audio of any length; return the boundaries it completes."""
         self._pending = np.concatenate([self._pending, samples])

@@ -44,6 +44,10 @@ class WakeGate:
             self.detector.reset()
         return heard
 
+    def end_after(self, silence_seconds: float) -> None:
+        if self.awake:
+            self.listener.end_after(silence_seconds)
+
     def feed(self, samples: NDArray[np.int16]) -> list[Heard]:
         heard: list[Heard] = []
         while len(samples):
