@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jarvis.memory.commands import Command, parse
+from jarvis.memory.commands import Command, may_be_remembered, parse
 from jarvis.memory.person import third_person
 
 
@@ -266,3 +266,27 @@ def test_third_person_with_words_before_the_verb(text: str, expected: str) -> No
 )
 def test_third_person_english_adverbs_negations_and_inner_i(text: str, expected: str) -> None:
     assert third_person(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("request_text", "allowed"),
+    [
+        ("Garde ça en tête : le code est 1234", True),
+        ("Jarvis, n'oublie pas que j'ai rendez-vous jeudi", True),
+        ("Retiens mon prénom.", True),
+        ("Note bien que le plombier vient lundi", True),
+        ("Je m'appelle Gaspard.", True),
+        ("Ma fille s’appelle Léa", True),
+        ("Chez nous, on dîne à 19 h.", True),
+        ("My name is Bob", True),
+        ("Keep that in mind, please", True),
+        ("Appelle maman.", False),
+        ("Rappelle maman", False),
+        ("Envoie un message à ma sœur", False),
+        ("Commande une pizza", False),
+        ("Quel temps fait-il ?", False),
+        ("Call mom", False),
+    ],
+)
+def test_what_the_remember_tool_may_store(request_text: str, allowed: bool) -> None:
+    assert may_be_remembered(request_text) is allowed

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from jarvis.llm.base import ToolCall
+from jarvis.tools.base import current_request
 from jarvis.tools.builtin import memory_tools
 from jarvis.tools.registry import ToolRegistry
 from tests.unit.test_memory_service import opened, stored
@@ -52,3 +53,28 @@ async def test_memory_tools_are_short_and_validate_arguments(tmp_path: Path) -> 
         assert not bad.ok and bad.error_code == "memory-empty" and await stored(memory) == []
         empty = await registry.execute(ToolCall(id="2", name="search_memory", arguments={}))
         assert not empty.ok and empty.error_code == "tool-invalid-arguments"
+
+
+async def test_remember_refuses_what_the_user_never_asked_to_keep(tmp_path: Path) -> None:
+    """« Appelle maman » once got « C'est noté »: the small model stored the order it could not carry out. Only a
+    request to keep something, or something the user tells about themselves, is stored."""
+    async with opened(tmp_path / "m.db") as memory:
+        registry = ToolRegistry()
+        registry.set_source("builtin", memory_tools(memory))
+        for request in ("Appelle maman.", "Envoie un message à ma sœur", "Call mom"):
+            token = current_request.set(request)
+            try:
+                result = await registry.execute(ToolCall(id="1", name="remember", arguments={"text": "appeler maman"}))
+            finally:
+                current_request.reset(token)
+            assert not result.ok and result.error_code == "tool-not-asked", request
+            assert result.content == "Désolé, je ne sais pas faire ça."
+        assert await stored(memory) == []
+        for request in ("Je m'appelle Gaspard.", "Garde en tête que le code du portail est 1234"):
+            token = current_request.set(request)
+            try:
+                result = await registry.execute(ToolCall(id="2", name="remember", arguments={"text": request}))
+            finally:
+                current_request.reset(token)
+            assert result.ok, (request, result)
+        assert len(await stored(memory)) == 2

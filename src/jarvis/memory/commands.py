@@ -28,6 +28,17 @@ _RECALL_ALL = re.compile(
     r"|what do you (?:know|remember) about me)",
     re.IGNORECASE,
 )
+# The user asks Jarvis to keep something, anywhere in the request (« garde ça en tête », « n'oublie pas que … »).
+_KEEP_CUE = re.compile(
+    r"\b(?:souviens|rappelle[- ]toi|retiens|retenir|mémorise|memorise|note|noter|n'oublie|garde\b.{0,20}?\ben "
+    r"(?:tête|tete|mémoire|memoire)|remember|keep\b.{0,20}?\bin mind|don't forget|do not forget)",
+    re.IGNORECASE,
+)
+# Or tells something about themselves or their home (« Je m'appelle Gaspard », « Ma fille s'appelle Léa »).
+_ABOUT_ME = re.compile(
+    _FILLER + r"(?:je\b|j'|mon\b|ma\b|mes\b|notre\b|nos\b|nous\b|chez (?:moi|nous)\b|i\b|i'm\b|my\b|our\b|we\b)",
+    re.IGNORECASE,
+)
 _ENGLISH = re.compile(_FILLER + r"(remember|note that|don't|do not|forget|what do you)", re.IGNORECASE)
 _TRAILING = " \t\n.!?…,;"
 # Not something to store or look up: "oublie ça, c'est pas grave", "souviens-toi de moi".
@@ -56,3 +67,11 @@ def parse(text: str) -> Command | None:
                 return None
             return Command(action, what[:1].upper() + what[1:], language)  # type: ignore[arg-type]
     return None
+
+
+def may_be_remembered(request: str) -> bool:
+    """Whether the model may store something from this request with its `remember` tool: the user asks it to keep
+    something in mind, or tells something about themselves or their home. Not an order Jarvis cannot carry out:
+    « Appelle maman » once got « C'est noté »."""
+    request = request.replace("’", "'").strip()
+    return _KEEP_CUE.search(request) is not None or _ABOUT_ME.match(request) is not None

@@ -12,6 +12,7 @@ from pydantic import Field
 from jarvis.brain.fastpath import fold
 from jarvis.brain.prompt import MONTHS, WEEKDAYS
 from jarvis.i18n import t
+from jarvis.memory.commands import may_be_remembered
 from jarvis.memory.items import NewMemory, clean_text
 from jarvis.memory.service import RELATIVE_CUTOFF, as_statement
 from jarvis.timers.durations import mentions_time, mentions_timer, said_seconds
@@ -139,6 +140,9 @@ def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
         Args:
             text: l'information, en une phrase
         """
+        request = current_request.get()
+        if request and not may_be_remembered(request):  # « Appelle maman » is no fact to keep
+            raise ToolError(t("tool-not-asked", language), code="tool-not-asked")
         text = clean_text(text)  # empty or oversized: a coded error the model reads
         item = NewMemory(as_statement(text, language), kind="note", retention=memory.default_retention)
         _, created = await memory.add(item)
