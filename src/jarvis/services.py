@@ -304,7 +304,7 @@ async def build_services(
         max_seconds=settings.timers.max_seconds,
     )
     timers.announcer = hub
-    tools = ToolRegistry(timeout_seconds=settings.tools.timeout_seconds)
+    tools = ToolRegistry(timeout_seconds=settings.tools.timeout_seconds, language=settings.chat.language)
     memory, learner = None, None
     if settings.memory.enabled:
         memory = MemoryService(

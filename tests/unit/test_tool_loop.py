@@ -167,7 +167,7 @@ async def test_a_direct_tool_answers_without_a_second_generation(db: Database) -
 async def test_failures_are_told_to_the_model(db: Database) -> None:
     engine = ScriptedEngine(
         [
-            calls(("weather", {"city": "Atlantis"}), ("hang", {}), ("weather", {}), ("nope", {})),
+            calls(("weather", {"city": "Atlantis"}), ("hang", {}), ("weather", {}), ("wheather", {})),
             text("Je n'ai pas pu."),
         ]
     )
@@ -179,6 +179,16 @@ async def test_failures_are_told_to_the_model(db: Database) -> None:
     assert all(content.startswith("ERREUR") for content in told)
     assert "ville inconnue" in told[0]
     assert result.end.status == "complete" and result.end.reply == "Je n'ai pas pu."
+
+
+async def test_a_tool_nothing_resembles_is_answered_without_naming_any_tool(db: Database) -> None:
+    """« Envoie un message à Paul »: the model calls a send_message tool Jarvis does not have. Told the list of
+    tools, it used to read it out; the reply is now that Jarvis cannot do that, with no second generation."""
+    engine = ScriptedEngine([calls(("send_message", {"to": "Paul"}))])
+    events, result = await run(pipeline_for(engine, db), "Envoie un message à Paul.")
+    assert result.end.reply == "Désolé, je ne sais pas faire ça."
+    assert len(engine.requests) == 1
+    assert [e.error_code for e in events if e.type == "tool-result"] == ["tool-unavailable"]
 
 
 async def test_bad_arguments_to_a_direct_tool_let_the_model_retry(db: Database) -> None:

@@ -121,8 +121,12 @@ async def test_registry_reports_unknown_raising_and_hanging_tools() -> None:
 
     ok = await registry.execute(call("add", a=1))
     assert ok.ok and ok.content == "2"
-    unknown = await registry.execute(call("nope"))
-    assert not unknown.ok and unknown.error_code == "tool-unknown" and "add" in unknown.content
+    misspelt = await registry.execute(call("ad"))  # back to the model, with the tool it probably meant
+    assert not misspelt.ok and misspelt.error_code == "tool-unknown" and not misspelt.says_itself
+    assert misspelt.content == "L'outil ad n'existe pas. Voulais-tu dire : add ?"
+    unknown = await registry.execute(call("send_message"))  # nothing like it: Jarvis cannot do that
+    assert not unknown.ok and unknown.error_code == "tool-unavailable" and unknown.says_itself
+    assert unknown.content == "Désolé, je ne sais pas faire ça."
     raised = await registry.execute(call("boom"))
     assert not raised.ok and raised.error_code == "tool-failed" and "kaput" in raised.content
     coded = await registry.execute(call("refuse"))

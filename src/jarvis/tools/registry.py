@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import time
 from collections.abc import Callable
@@ -33,8 +34,9 @@ class ToolOutcome:
 
     @property
     def says_itself(self) -> bool:
-        """The content is the reply: a direct tool's result or its own error. Bad arguments and unknown tools go
-        back to the model instead, so that it can correct its call."""
+        """The content is the reply: a direct tool's result or its own error, or « I cannot do that » for a tool
+        nothing resembles. Bad arguments and a misspelt tool name go back to the model instead, so that it can
+        correct its call."""
         return self.direct and self.error_code not in ("tool-invalid-arguments", "tool-unknown")
 
     def record(self) -> str:
@@ -51,8 +53,9 @@ class ToolOutcome:
 
 
 class ToolRegistry:
-    def __init__(self, *, timeout_seconds: float = 10.0) -> None:
+    def __init__(self, *, timeout_seconds: float = 10.0, language: str = "fr") -> None:
         self.timeout_seconds = timeout_seconds
+        self.language = language  # of what the user is told
         self._by_source: dict[str, list[Tool]] = {}
         # Called with the tool's source when one of its tools hangs (plugins disable themselves then).
         self.on_timeout: Callable[[str], None] | None = None
@@ -97,8 +100,15 @@ class ToolRegistry:
         started = time.perf_counter()
         tool = self.get(call.name)
         if tool is None:
-            names = ", ".join(t.name for t in self.tools()) or "aucun"
-            message = t("tool-unknown", name=call.name, names=names)
+            close = difflib.get_close_matches(call.name, [tool.name for tool in self.tools()], n=2, cutoff=0.6)
+            if not close:
+                # Nothing like it: what the user asked for is something Jarvis cannot do, and the reply says so
+                # (told the list of tools, the model read it out: « l'outil send_message n'existe pas… »).
+                seconds = time.perf_counter() - started
+                return ToolOutcome(
+                    call, False, t("tool-not-asked", self.language), seconds, None, "tool-unavailable", direct=True
+                )
+            message = t("tool-misnamed", name=call.name, names=", ".join(close))
             return self._outcome(call, started, None, message, "tool-unknown")
         try:
             async with asyncio.timeout(self.timeout_seconds):
