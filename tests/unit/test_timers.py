@@ -291,9 +291,19 @@ def test_a_request_names_a_time_or_not() -> None:
 
 
 def test_a_request_is_about_a_timer_or_not() -> None:
-    for about in ("lance un minuteur", "Rappelle-moi d'acheter du pain", "réveille-moi", "set a timer", "Préviens-moi"):
+    about_timers = (
+        "lance un minuteur",
+        "Rappelle-moi d'acheter du pain",
+        "réveille-moi",
+        "set a timer",
+        "Préviens-moi",
+        "Fais-moi penser à sortir le linge ce soir.",
+        "Tell me to call Bob at 6",
+    )
+    for about in about_timers:
         assert mentions_timer(about), about
-    for other in ("Allume le bureau en rouge.", "Mets de la musique.", "Éteins tout.", "annule tout"):
+    others = ("Allume le bureau en rouge.", "Mets de la musique.", "Éteins tout.", "annule tout", "Réserve une table.")
+    for other in others:
         assert not mentions_timer(other), other
     for cancel in ("Annule tout.", "arrête tout", "supprime le minuteur", "cancel everything"):
         assert mentions_timer(cancel, cancelling=True), cancel
@@ -312,7 +322,10 @@ async def test_the_model_cannot_start_a_timer_nobody_asked_for(db: Database) -> 
     reminder = await call_in_turn(registry, ToolCall(id="b", name="set_reminder", arguments={"message": "x"}), request)
     cancel = ToolCall(id="c", name="cancel_timer", arguments={"timer": "tous"})
     cancelled = await call_in_turn(registry, cancel, "Éteins tout.")
-    for outcome in (timer, reminder, cancelled):
+    # A time is said, but no reminder asked for: the model once set one « à 23:00 » for this.
+    booking = ToolCall(id="g", name="set_reminder", arguments={"message": "Réserver une table", "at": "20:00"})
+    booked = await call_in_turn(registry, booking, "Réserve une table au restaurant pour ce soir.")
+    for outcome in (timer, reminder, cancelled, booked):
         assert not outcome.ok and outcome.error_code == "tool-not-asked" and outcome.says_itself
         assert outcome.content == "Désolé, je ne sais pas faire ça."
     assert [t.id for t in await timers.list()] == [kept.id]

@@ -66,7 +66,7 @@ def mentions_time(text: str) -> bool:
 _TIMER_WORDS = re.compile(
     r"\b(?:minuteurs?|timers?|chrono\w*|compte à rebours|compte a rebours|décompte|decompte|rappel\w*|"
     r"préviens|previens|prévenir|prevenir|réveil\w*|reveil\w*|alarm\w*|sonne\w*|"
-    r"countdowns?|remind\w*|wake|alert\w*)\b",
+    r"countdowns?|remind\w*|wake|alert\w*|fais[- ]moi penser|tell me to)\b",
     re.IGNORECASE,
 )
 # Taking one away (« annule », « arrête »): with a timer's name, or « tout » once one was started.

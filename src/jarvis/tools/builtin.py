@@ -103,6 +103,9 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
             at: heure locale HH:MM (ou date ISO 8601) ; vide si in_minutes est donné
             in_minutes: dans combien de minutes ; 0 si at est donné
         """
+        request = current_request.get()
+        if request and not mentions_timer(request):  # « Réserve une table pour ce soir » asks for no reminder
+            raise not_asked()
         check_time_said("reminder", message)
         if at:
             timer = await timers.remind_at(at, message)
