@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -164,6 +165,21 @@ def doctor(config: ConfigOption = None) -> None:
         raise typer.Exit(1)
 
 
+def _wait_for_the_model(client: Any, timeout_seconds: float = 300.0) -> None:
+    """Right after `jarvis serve` starts, its language model is still loading: wait for it (with a spinner) rather
+    than send a first question that would time out."""
+    detail = client.model_loading()
+    if detail is None:
+        return
+    deadline = time.monotonic() + timeout_seconds
+    with err.status(f"Jarvis se prépare ({detail})…") as status:
+        while detail is not None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            detail = client.model_loading()
+            if detail is not None:
+                status.update(f"Jarvis se prépare ({detail})…")
+
+
 def _print_turn(client: Any, message: str, conversation_id: str | None) -> tuple[str | None, bool]:
     """Stream one turn to the terminal; returns the conversation id and whether the turn completed."""
     completed = False
@@ -193,7 +209,9 @@ def ask(
     """Poser une question à Jarvis et afficher la réponse au fil de l'eau."""
     settings = settings_or_exit(config)
     try:
-        _, completed = _print_turn(api_client(settings, url, token), message, conversation)
+        client = api_client(settings, url, token)
+        _wait_for_the_model(client)
+        _, completed = _print_turn(client, message, conversation)
     except JarvisError as exc:
         raise fail(f"{exc.message} [{exc.code}]", 3) from exc
     if not completed:
@@ -210,6 +228,10 @@ def chat(
     """Discuter avec Jarvis dans le terminal (Ctrl-D ou /quit pour sortir)."""
     settings = settings_or_exit(config)
     client = api_client(settings, url, token)
+    try:
+        _wait_for_the_model(client)
+    except JarvisError as exc:
+        raise fail(f"{exc.message} [{exc.code}]", 3) from exc
     console.print("[dim]Parlez à Jarvis. /new : nouvelle conversation, /quit : quitter.[/]")
     while True:
         try:

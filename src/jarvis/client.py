@@ -99,6 +99,21 @@ class ApiClient:
             raise _api_error(response)
         return response
 
+    def model_loading(self) -> str | None:
+        """What the server's language model is doing while it is still loading (or evaluating its prompt): a first
+        question sent then would wait for it, and could time out. None when it is ready, failed, or unknown."""
+        try:
+            with httpx.Client(base_url=self.url, timeout=httpx.Timeout(10.0, connect=5.0)) as client:
+                body = client.get("/ready").json()
+        except httpx.ConnectError as exc:
+            raise self._unreachable() from exc
+        except (httpx.HTTPError, ValueError):
+            return None
+        llm = body.get("components", {}).get("llm") if isinstance(body, dict) else None
+        if not isinstance(llm, dict) or llm.get("ready", True) or llm.get("failed"):
+            return None
+        return str(llm.get("detail") or "chargement")
+
     def chat_stream(self, message: str, conversation_id: str | None) -> Iterator[dict[str, Any]]:
         """Yield the pipeline events of one turn; raises JarvisError with the server's code on failure."""
         body = {"message": message, "conversation_id": conversation_id, "stream": True}

@@ -82,6 +82,21 @@ def test_ask_answers_in_french_and_keeps_its_local_token(server: JarvisServer) -
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
 
+def test_ask_right_after_the_server_starts_waits_for_the_model(tmp_path: Path) -> None:
+    """`jarvis serve` answers /health at once but loads its model and evaluates its long prompt for a while: a first
+    question sent then used to wait behind all of it and time out. `jarvis ask` waits until the model is ready.
+    (The first-token limit here is shorter than that evaluation, so a question sent too early would fail.)"""
+    jarvis = JarvisServer(tmp_path / "data", extra_env={"JARVIS_LLM__FIRST_TOKEN_TIMEOUT_SECONDS": "8"})
+    jarvis.start(wait_ready=False)
+    try:
+        assert httpx.get(f"{jarvis.url}/ready", timeout=10).status_code == 503  # still loading
+        result = run_cli("ask", "Bonjour !", "--url", jarvis.url, env=cli_env(jarvis.data_dir), timeout=600)
+        assert result.returncode == 0, result.stderr
+        assert looks_french(result.stdout), result.stdout
+    finally:
+        jarvis.stop()
+
+
 def test_ask_without_a_server_says_to_start_one(tmp_path: Path) -> None:
     port = free_port()  # bound then released: nobody listens there
     result = run_cli("ask", "Bonjour", "--url", f"http://127.0.0.1:{port}", env=cli_env(tmp_path), timeout=60)
