@@ -1,6 +1,7 @@
 """The embedded engine gives the cores to urgent audio: it waits between two tokens while an urgent section is
-open, never after its last token, and stops at once when cancelled during the wait. The model is a fake with
-llama-cpp-python's streaming interface (pure logic: no weights)."""
+open, never after its last token, and stops at once when cancelled during the wait; a cancel while it reads a long
+prompt stops it within one slice. The model is a fake with llama-cpp-python's streaming interface (pure logic: no
+weights)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from jarvis.cpu import CpuPriority
 from jarvis.llm.base import GenerationParams
@@ -119,3 +121,52 @@ async def test_a_cancel_during_the_wait_decodes_nothing_more() -> None:
         assert llama.generated == 1
         await chat.aclose()  # the client goes: the wait ends and no token more is decoded
     assert llama.generated == 1
+
+
+class ReadingLlama(FakeLlama):
+    """Also reads prompts ahead slice by slice (`eval`); `on_slice(i)` runs in the reading thread before slice i."""
+
+    def __init__(self, words: list[str], on_slice: Any) -> None:
+        super().__init__(words)
+        self.on_slice = on_slice
+        self.slices: list[int] = []
+        self.n_tokens = 0
+
+    def reset(self) -> None:
+        self.n_tokens = 0
+
+    def eval(self, tokens: list[int]) -> None:
+        self.on_slice(len(self.slices))
+        self.slices.append(len(tokens))
+        self.n_tokens += len(tokens)
+
+
+async def test_a_cancel_while_a_long_prompt_is_read_stops_within_one_slice() -> None:
+    """A prompt of 400 tokens with nothing cached (a conversation not warmed yet): a cancel (barge-in, the client
+    leaving, a timeout) once waited for the whole prompt to be read, 10 s and more on 2 cores."""
+    reading, go_on = threading.Event(), threading.Event()
+
+    def on_slice(index: int) -> None:
+        if index == 1:
+            reading.set()
+            go_on.wait(5)
+
+    llama = ReadingLlama(["Bonjour"], on_slice)
+    chat = engine_with(llama, CpuPriority()).chat([{"role": "user", "content": " ".join(["mot"] * 400)}], None, PARAMS)
+    first = asyncio.ensure_future(anext(chat))
+    assert await asyncio.to_thread(reading.wait, 5)
+    first.cancel()
+    go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert llama.slices == [64, 64]  # the slice under way ends; nothing more is read
+    assert llama.generated == 0
+
+
+async def test_a_short_prompt_is_read_with_the_first_token() -> None:
+    """A warm turn's few new tokens go to the model in one pass with the first token (a slice more would cost a
+    whole pass over the weights)."""
+    llama = ReadingLlama(["Oui", "."], lambda index: None)
+    arrivals = await stream(engine_with(llama, CpuPriority()))
+    assert "".join(text for _, text in arrivals) == "Oui."
+    assert llama.slices == []

@@ -32,6 +32,9 @@ NEXT_MESSAGE = "\u2063jarvis-next-message\u2063"
 WARM_SLICE_TOKENS = 32
 # Background work gives the model back faster still: a slice this small takes about 0.1 s on 2 cores.
 BACKGROUND_SLICE_TOKENS = 8
+# A request's long prompt (a conversation not warmed yet, a long message) is read in slices too, so that a cancel or
+# a timeout waits one slice (about 0.7 s on 2 cores), not the whole prompt; one pass would be 2 % faster.
+FOREGROUND_SLICE_TOKENS = 64
 # Decoding never waits longer than this for urgent work (a voice that hangs has its own timeout).
 YIELD_MAX_SECONDS = 5.0
 
@@ -268,6 +271,10 @@ class LlamaCppEngine:
                     cached[0] = self._llm.longest_token_prefix(self._llm._input_ids.tolist(), tokens)
                     if params.background:
                         self._prefill_locked(tokens, stop.is_set, BACKGROUND_SLICE_TOKENS)
+                    elif len(tokens) - cached[0] > 2 * FOREGROUND_SLICE_TOKENS:
+                        # The last slice is read with the first token (a short prompt in one go, as before).
+                        head = tokens[: len(tokens) - FOREGROUND_SLICE_TOKENS]
+                        self._prefill_locked(head, stop.is_set, FOREGROUND_SLICE_TOKENS)
                     if stop.is_set():
                         post("end", None)
                         return
