@@ -147,7 +147,7 @@ async def _spoken(services: Services, corpus: Path, language: str, progress: Pro
             continue
         await services.llm.wait_warm()  # the user's silence before the command
         hits = cache.hits if cache is not None else 0
-        end, heard, from_speech_end = await _jarvis_turn(services, listened, None)
+        end, heard, from_speech_end, _ = await _jarvis_turn(services, listened, None)
         timings = end.timings
         rows.append(
             {

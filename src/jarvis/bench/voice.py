@@ -105,12 +105,11 @@ def listen(settings: Settings, audio: NDArray[np.int16]) -> Listened | None:
 
 async def _jarvis_turn(
     services: Services, listened: Listened, conversation_id: str | None
-) -> tuple[RunEnd, str, float | None]:
+) -> tuple[RunEnd, str, float | None, float]:
     """The real spoken pipeline in real time from the user's last word: early recognition during the final
     silence (which ends the utterance at once when it heard a whole command, and sooner when the words sound
-    finished, as a live session does), then
-    streamed LLM and TTS sentence by sentence. Returns the run's end, what was heard, and the seconds from the end
-    of speech to the first reply audio."""
+    finished, as a live session does), then streamed LLM and TTS sentence by sentence. Returns the run's end, what
+    was heard, the seconds from the end of speech to the first reply audio, and to the start of the turn."""
     early = None
     vad = services.settings.vad
     services.llm.note_user_activity()  # the user was speaking until now (a live session notes every frame)
@@ -149,7 +148,7 @@ async def _jarvis_turn(
     result = await services.pipeline.run(prepared, emit, VoiceOutput(ignore_audio))
     first_audio = result.end.timings.first_audio_seconds
     from_speech_end = idle + first_audio if first_audio is not None else None
-    return result.end, heard[0] if heard else "", from_speech_end
+    return result.end, heard[0] if heard else "", from_speech_end, idle
 
 
 async def _naive_turn(services: Services, audio: Any) -> dict[str, float]:
@@ -226,7 +225,7 @@ async def run_voice_bench(
                     services.prompts.build_prefix(services.pipeline.warmer.last_history), services.pipeline.tool_specs
                 )
                 await services.llm.wait_warm()
-                end, heard, from_speech_end = await _jarvis_turn(services, listened, conversation)
+                end, heard, from_speech_end, turn_start = await _jarvis_turn(services, listened, conversation)
                 conversation = end.conversation_id
                 await services.settle()  # the next baseline must not share the CPU with Jarvis's background work
                 timings = end.timings
@@ -244,6 +243,8 @@ async def run_voice_bench(
                         "first_audio_seconds": timings.first_audio_seconds,
                         "end_of_speech_to_first_audio_seconds": from_speech_end,
                         "early_stt": listened.pause_seconds is not None,
+                        # When the utterance ended (at once for a command, sooner for a finished sentence).
+                        "end_of_speech_to_turn_start_seconds": round(turn_start, 4),
                         "tts_first_audio_after_first_token_seconds": (
                             None
                             if timings.first_audio_seconds is None or timings.llm_first_token_seconds is None
