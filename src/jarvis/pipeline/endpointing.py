@@ -35,8 +35,8 @@ class Endpointer:
     _end_silence: float | None = None
 
     def end_after(self, silence_seconds: float) -> None:
-        """The words before this pause sound finished: the pause ends the utterance once it lasts `silence_seconds`
-        (if that is shorter than `silence_seconds`). Speech coming back cancels this."""
+        """The words before this pause sound finished: the pause ends the utterance once it lasts `silence_seconds`,
+        when that comes before the usual `self.silence_seconds`. Speech coming back cancels this."""
         if self._paused:
             self._end_silence = silence_seconds
 
