@@ -12,20 +12,25 @@ import re
 from collections.abc import Callable
 
 from jarvis.config import VadSettings
+from jarvis.tts.sentences import LEANING_WORDS
 
-# Words an utterance does not end on: the speaker is still looking for what comes next.
-_TRAILING = frozenset(
+# Words an utterance does not end on: those a spoken piece never ends on, except the pronouns and adverbs a question
+# or an answer can close with (« Et vous ? », « C'est qui ? », « Il est où ? », « J'en veux plus. »), and words of
+# hesitation or linking that leave the sentence open.
+_CAN_CLOSE = frozenset(
     {
-        "le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "à", "par", "pour", "sur", "sous",
-        "dans", "chez", "vers", "entre", "avec", "sans", "contre", "depuis", "pendant", "et", "ou", "mais", "donc",
-        "car", "ni", "que", "qu", "dont", "ce", "cet", "cette", "ces", "mon", "ma", "mes", "ton", "ta", "tes", "son",
-        "sa", "ses", "notre", "nos", "votre", "vos", "leurs", "ne", "n", "se", "s", "je", "j", "il", "ils", "on",
-        "me", "m", "te", "t", "très", "quel", "quelle", "quels", "quelles", "comme", "parce", "puis", "si", "euh",
-        "heu", "hum", "bah", "ben", "genre", "enfin",
-        "the", "a", "an", "of", "to", "in", "at", "for", "with", "by", "from", "and", "or", "but", "that", "my",
-        "your", "his", "her", "our", "their", "this", "these", "those", "i", "very", "um", "uh", "because", "if",
+        "c", "elle", "elles", "en", "est", "leur", "lui", "moins", "nous", "où", "plus", "qui", "tous", "tout",
+        "toute", "toutes", "tu", "vous", "y",
+        "are", "he", "is", "it", "its", "more", "she", "so", "they", "we", "which", "who", "you",
     }
 )  # fmt: skip
+_OPEN = frozenset(
+    {
+        "contre", "depuis", "pendant", "comme", "parce", "puis", "euh", "heu", "hum", "bah", "ben", "genre", "enfin",
+        "because", "if", "um", "uh",
+    }
+)  # fmt: skip
+_TRAILING = (LEANING_WORDS - _CAN_CLOSE) | _OPEN
 _WORDS = re.compile(r"[\w'’-]+")
 
 

@@ -50,10 +50,12 @@ def _words(text: str) -> list[str]:
 AskTime = Callable[[str, Literal["timer", "reminder"], str], str]
 
 
+def not_asked(language: str) -> ToolError:
+    """The model reached for a tool the user's words never asked for: the reply is that Jarvis cannot do that."""
+    return ToolError(t("tool-not-asked", language), code="tool-not-asked")
+
+
 def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
-    def not_asked() -> ToolError:
-        """The model reached for a timer tool when the user's words are about no timer at all."""
-        return ToolError(t("tool-not-asked", timers.language), code="tool-not-asked")
 
     def check_time_said(kind: Literal["timer", "reminder"], label: str) -> None:
         """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts: when they
@@ -64,7 +66,7 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
         if not request or mentions_time(request):
             return
         if not mentions_timer(request):
-            raise not_asked()
+            raise not_asked(timers.language)
         raise ToolError(ask_time(current_conversation.get(), kind, label), code="time-missing")
 
     async def start_timer(
@@ -105,7 +107,7 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
         """
         request = current_request.get()
         if request and not mentions_timer(request):  # « Réserve une table pour ce soir » asks for no reminder
-            raise not_asked()
+            raise not_asked(timers.language)
         check_time_said("reminder", message)
         if at:
             timer = await timers.remind_at(at, message)
@@ -125,7 +127,7 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
         """
         request = current_request.get()
         if request and not mentions_timer(request, cancelling=True):  # « éteins tout » is not « annule tout »
-            raise not_asked()
+            raise not_asked(timers.language)
         cancelled = await timers.cancel(timer)
         return timers.describe_cancelled(cancelled)
 
@@ -145,7 +147,7 @@ def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
         """
         request = current_request.get()
         if request and not may_be_remembered(request):  # « Appelle maman » is no fact to keep
-            raise ToolError(t("tool-not-asked", language), code="tool-not-asked")
+            raise not_asked(language)
         text = clean_text(text)  # empty or oversized: a coded error the model reads
         item = NewMemory(as_statement(text, language), kind="note", retention=memory.default_retention)
         _, created = await memory.add(item)

@@ -24,7 +24,7 @@ _OPENERS = frozenset(
     }
 )  # fmt: skip
 # Words a spoken piece never ends on: they lean on the word after them (articles, prepositions, pronouns…).
-_LEANING = frozenset(
+LEANING_WORDS = frozenset(
     {
         "le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "au", "aux", "à", "en", "par", "pour", "sur",
         "sous", "dans", "chez", "vers", "entre", "avec", "sans", "et", "ou", "mais", "donc", "car", "ni", "que", "qu",
@@ -203,7 +203,7 @@ def _can_end_piece(piece: str) -> bool:
     last = piece.split()[-1]
     if any(c.isdigit() for c in last):
         return False  # a number goes with what follows: « 21 degrés », « 3 minutes »
-    if re.split(r"['’]", last.strip("«»“”\"'()[]").lower())[-1] in _LEANING:
+    if re.split(r"['’]", last.strip("«»“”\"'()[]").lower())[-1] in LEANING_WORDS:
         return False
     opened = sum(piece.count(c) for c in "«“([") - sum(piece.count(c) for c in "»”)]")
     return opened == 0 and piece.count('"') % 2 == 0
