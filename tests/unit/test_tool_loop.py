@@ -20,6 +20,7 @@ from jarvis.pipeline.chat import ChatPipeline
 from jarvis.pipeline.speech import SpeechService
 from jarvis.store.conversations import ConversationRepository
 from jarvis.store.db import Database
+from jarvis.tools.base import ToolError
 from jarvis.tools.functions import FunctionTool
 from jarvis.tools.registry import ToolRegistry
 
@@ -34,6 +35,7 @@ class ScriptedEngine:
 
     def __init__(self, steps: list[Step] | Iterator[Step]) -> None:
         self.steps = iter(steps)
+        self.unsent = 0
         self.requests: list[tuple[list[ChatMessage], list[ToolSpec] | None]] = []
 
     @property
@@ -53,7 +55,9 @@ class ScriptedEngine:
         return self._stream(next(self.steps))
 
     async def _stream(self, step: Step) -> AsyncIterator[ChatChunk]:
+        self.unsent = len(step)  # chunks of the last step not sent: the loop stopped the generation before them
         for chunk in step:
+            self.unsent -= 1
             yield chunk
 
     async def warm(
@@ -189,6 +193,60 @@ async def test_a_tool_nothing_resembles_is_answered_without_naming_any_tool(db: 
     assert result.end.reply == "Désolé, je ne sais pas faire ça."
     assert len(engine.requests) == 1
     assert [e.error_code for e in events if e.type == "tool-result"] == ["tool-unavailable"]
+
+
+def writing(name: str, arguments: dict[str, Any]) -> Step:
+    """A call as an engine streams it: its name first, then, once its arguments are written, the whole call."""
+    made = ToolCall(id="call_0", name=name, arguments=arguments)
+    return [ChatChunk(calling=name), ChatChunk(tool_calls=[made], finish_reason="tool_calls")]
+
+
+async def test_the_model_is_stopped_at_the_name_of_a_tool_nothing_resembles(db: Database) -> None:
+    """Its arguments cannot change the reply: the model is not left to write them (about a second on 2 cores)."""
+    engine = ScriptedEngine([writing("lock_door", {"door": "entrée"})])
+    events, result = await run(pipeline_for(engine, db), "Verrouille la porte d'entrée.")
+    assert engine.unsent == 1  # the generation was closed right after the name
+    assert result.end.reply == "Désolé, je ne sais pas faire ça."
+    (call,) = [e for e in events if e.type == "tool-call"]
+    assert call.name == "lock_door" and call.arguments == {}  # the record shows what was known
+    assert [e.error_code for e in events if e.type == "tool-result"] == ["tool-unavailable"]
+
+
+async def test_the_model_is_stopped_at_the_name_of_a_tool_the_request_did_not_ask_for(db: Database) -> None:
+    def refuse_without_the_word(request: str) -> ToolError | None:
+        return None if "minuteur" in request else ToolError("Désolé, je ne sais pas faire ça.", code="tool-not-asked")
+
+    async def start_timer(minutes: int) -> str:
+        """Lance un minuteur.
+
+        Args:
+            minutes: sa durée
+        """
+        return f"Minuteur de {minutes} minutes lancé."
+
+    def pipeline(engine: ScriptedEngine) -> ChatPipeline:
+        made = pipeline_for(engine, db)
+        assert made.tools is not None
+        made.tools.set_source("timers", [FunctionTool(start_timer, direct=True, refusal=refuse_without_the_word)])
+        return made
+
+    engine = ScriptedEngine([writing("start_timer", {"minutes": 15})])
+    events, result = await run(pipeline(engine), "Ferme tous les volets.")
+    assert engine.unsent == 1 and result.end.reply == "Désolé, je ne sais pas faire ça."
+    assert [e.error_code for e in events if e.type == "tool-result"] == ["tool-not-asked"]
+    # Asked for, the call is written to its end and run with its arguments.
+    engine = ScriptedEngine([writing("start_timer", {"minutes": 15})])
+    _, result = await run(pipeline(engine), "Lance un minuteur de 15 minutes.")
+    assert engine.unsent == 0 and result.end.reply == "Minuteur de 15 minutes lancé."
+
+
+async def test_a_misspelt_or_known_tool_is_written_to_its_end(db: Database) -> None:
+    """A misspelt name goes back to the model with the close names, and a known tool needs its arguments."""
+    paris = {"city": "Paris"}
+    engine = ScriptedEngine([writing("wheather", paris), writing("weather", paris), text("12.")])
+    events, result = await run(pipeline_for(engine, db), "Quel temps à Paris ?")
+    assert engine.unsent == 0 and result.end.reply == "12."
+    assert [e.error_code for e in events if e.type == "tool-result"] == ["tool-unknown", None]
 
 
 async def test_bad_arguments_to_a_direct_tool_let_the_model_retry(db: Database) -> None:

@@ -226,3 +226,33 @@ def test_bare_calls_with_doubled_or_unbalanced_braces() -> None:
     assert claimed is not None and claimed.name == "start_timer" and claimed.arguments == {"seconds": 20}
     assert parse_bare_call('{"name": "Léa", "age": 7} puis du texte', names) is None
     assert parse_bare_call('{{"name": "get_weather", "arguments": {', names) is None
+
+
+def test_the_name_of_a_call_being_written_is_known_before_its_arguments() -> None:
+    """The chat loop stops the model at the name when the arguments cannot change the outcome."""
+    parser = ToolCallParser()
+    seen: list[str | None] = []
+    pieces = ["Bon. ", "<tool", "_call>", '\n{"', 'name": "', "lock", "_door", '", "arg', 'uments": {"door": "', "x"]
+    for piece in pieces:
+        parser.feed(piece)
+        seen.append(parser.naming())
+    # Not before the closing quote (« lock » is not the name), and from then on until the call ends.
+    assert seen == [None, None, None, None, None, None, None, "lock_door", "lock_door", "lock_door"]
+    parser.feed('"}}</tool_call> Voilà.')
+    assert parser.naming() is None and [c.name for c in parser.calls] == ["lock_door"]
+    # Qwen's doubled braces; a name with an escape is left for the full parse.
+    assert ToolCallParser(_pending='{{"name": "start_timer"', _in_call=True).naming() == "start_timer"
+    assert ToolCallParser(_pending='{"name": "a\\"b"', _in_call=True).naming() is None
+
+
+def test_a_bare_call_is_named_only_once_its_arguments_key_follows() -> None:
+    """A reply of plain JSON may be what the user asked for (« {"name": "Léa", "age": 7} »): the name counts as a
+    call's only once « "arguments" » comes after it."""
+    from jarvis.llm.toolcalls import bare_call_naming
+
+    assert bare_call_naming('{"name": "send_message", "arguments": {"to') == "send_message"
+    assert bare_call_naming('```json\n{{"name": "send_message", "arguments"') == "send_message"
+    assert bare_call_naming('<tools>{"name": "close_doors",  "arguments": ') == "close_doors"
+    assert bare_call_naming('{"name": "send_message"') is None
+    assert bare_call_naming('{"name": "Léa", "age": 7}') is None
+    assert bare_call_naming("```json\n") is None

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from jarvis.errors import InvalidInputError
 from jarvis.llm.base import ToolCall
-from jarvis.tools.base import ToolArgumentsError, tool_spec
+from jarvis.tools.base import ToolArgumentsError, ToolError, current_request, tool_spec
 from jarvis.tools.functions import FunctionTool, function_tool, parse_docstring
 from jarvis.tools.registry import ToolRegistry
 
@@ -136,6 +136,34 @@ async def test_registry_reports_unknown_raising_and_hanging_tools() -> None:
     timed_out = await registry.execute(call("hang"))
     assert not timed_out.ok and timed_out.error_code == "tool-timeout" and timed_out.seconds < 5
     assert hung == ["plugin:bad"]
+
+
+async def test_a_refusal_read_from_the_request_comes_before_the_arguments() -> None:
+    """« Ferme les volets » asks for no addition: the call is refused whatever (and however wrong) its arguments,
+    and the registry knows it from the name alone, so the model can stop writing the call there."""
+
+    def only_sums(request: str) -> ToolError | None:
+        return None if "additionne" in request.lower() else ToolError("Désolé.", code="tool-not-asked")
+
+    registry = ToolRegistry()
+    registry.set_source("builtin", [FunctionTool(add, refusal=only_sums), FunctionTool(greet)])
+    token = current_request.set("Ferme les volets.")
+    try:
+        refused = await registry.execute(call("add", a="pas un nombre"))
+        assert refused.error_code == "tool-not-asked" and refused.content == "Désolé."
+        assert registry.settled_by_name("add") and registry.settled_by_name("send_message")
+        assert not registry.settled_by_name("greet")  # its arguments matter
+        assert not registry.settled_by_name("ad")  # a misspelling: the model is told the close names
+    finally:
+        current_request.reset(token)
+    token = current_request.set("Additionne 2 et 3.")
+    try:
+        assert (await registry.execute(call("add", a=2, b=3))).content == "5"
+        assert not registry.settled_by_name("add")
+    finally:
+        current_request.reset(token)
+    # Outside a turn (no request: the OpenAI API's own tools, a test) nothing is refused.
+    assert (await registry.execute(call("add", a=2))).content == "3"
 
 
 def test_registry_order_is_stable_and_names_are_unique() -> None:

@@ -38,6 +38,8 @@ class ChatChunk:
 
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
+    # A tool call being written names this tool; its arguments are still coming (told once per call).
+    calling: str | None = None
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     # Prompt tokens found already evaluated in the engine's cache (prefix reuse), when the engine knows.

@@ -20,7 +20,7 @@ from jarvis.cpu import CpuPriority, cpu_priority
 from jarvis.errors import LlmError, LlmUnavailableError
 from jarvis.i18n import t
 from jarvis.llm.base import ChatChunk, ChatMessage, EngineHealth, GenerationParams, ToolSpec
-from jarvis.llm.toolcalls import ToolCallParser, could_be_bare_call, parse_bare_call
+from jarvis.llm.toolcalls import ToolCallParser, bare_call_naming, could_be_bare_call, parse_bare_call
 
 log = structlog.get_logger(__name__)
 
@@ -304,6 +304,7 @@ class LlamaCppEngine:
         tool_names = {str(tool.get("function", {}).get("name")) for tool in tools or ()}
         # With tools, the start of the reply is held back while it may still be a bare JSON call.
         held: list[str] | None = [] if tool_names else None
+        named = -1  # the index of the last call whose name was told (ChatChunk.calling)
         completion_tokens = 0
         finish_reason = "stop"
         try:
@@ -320,10 +321,16 @@ class LlamaCppEngine:
                 if held is not None and text:
                     held.append(text)
                     if could_be_bare_call("".join(held)):
+                        if named < 0 and (name := bare_call_naming("".join(held))) is not None:
+                            named = 0
+                            yield ChatChunk(calling=name)
                         continue
                     text, held = "".join(held), None
                 if text or calls:
                     yield ChatChunk(text=text, tool_calls=calls)
+                if named < len(parser.calls) and (name := parser.naming()) is not None:
+                    named = len(parser.calls)
+                    yield ChatChunk(calling=name)
             text, calls = parser.finish()
             if held is not None:
                 text = "".join(held) + text

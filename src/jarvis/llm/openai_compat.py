@@ -120,8 +120,11 @@ class OpenAICompatEngine:
                             slot = partial_calls.setdefault(call.index, {"id": "", "name": "", "arguments": ""})
                             slot["id"] = call.id or slot["id"]
                             if call.function is not None:
+                                named = bool(slot["name"])
                                 slot["name"] += call.function.name or ""
                                 slot["arguments"] += call.function.arguments or ""
+                                if not named and slot["name"]:  # servers send the name whole, before the arguments
+                                    yield ChatChunk(calling=slot["name"])
                         if delta.content:
                             yield ChatChunk(text=delta.content)
         except openai.APITimeoutError as exc:

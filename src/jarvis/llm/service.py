@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -222,7 +222,7 @@ class LlmService:
         tools: list[ToolSpec] | None,
         params: GenerationParams,
         stats: GenerationStats | None = None,
-    ) -> AsyncIterator[ChatChunk]:
+    ) -> AsyncGenerator[ChatChunk, None]:
         """Stream a reply. Raises LlmBusyError at once when the queue is full; other failures are LlmError."""
         stats = stats if stats is not None else GenerationStats()
         queued_at = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -12,6 +13,10 @@ from jarvis.llm.base import ToolCall
 
 OPEN_TAG = "<tool_call>"
 CLOSE_TAG = "</tool_call>"
+# The start of a call's JSON once its name is written: « {"name": "lock_door" » (doubled braces: see below).
+_NAMED = re.compile(r'\s*\{+\s*"name"\s*:\s*"([^"\\]+)"')
+# The same at the start of a bare reply, followed by the arguments' key: only then is it a call, not JSON asked for.
+_BARE_NAMED = re.compile(_NAMED.pattern + r'\s*,\s*"arguments"')
 log = structlog.get_logger(__name__)
 
 
@@ -64,7 +69,11 @@ def _call_from(data: object, body: str) -> ToolCall | None:
             arguments = {}
     if not isinstance(arguments, dict):
         arguments = {}
-    return ToolCall(id="call_" + uuid.uuid4().hex[:24], name=data["name"], arguments=arguments)
+    return ToolCall(id=new_call_id(), name=data["name"], arguments=arguments)
+
+
+def new_call_id() -> str:
+    return "call_" + uuid.uuid4().hex[:24]
 
 
 @dataclass
@@ -102,6 +111,11 @@ class ToolCallParser:
             break
         self.calls.extend(finished)
         return "".join(visible), finished
+
+    def naming(self) -> str | None:
+        """The tool named by the call being written, once its name is complete; None outside a call."""
+        match = _NAMED.match(self._pending) if self._in_call else None
+        return match.group(1) if match else None
 
     def finish(self) -> tuple[str, list[ToolCall]]:
         """Flush at the end of the stream: an unclosed call is parsed if it is complete JSON."""
@@ -151,6 +165,12 @@ def parse_bare_call(text: str, tool_names: set[str]) -> ToolCall | None:
     if rest:
         log.info("tool-call-text-dropped", text=rest.removesuffix("```").strip()[:200])
     return _call_from(data, body)
+
+
+def bare_call_naming(text: str) -> str | None:
+    """The tool a reply being written as a bare JSON call names, once the name and the arguments' key are written."""
+    match = _BARE_NAMED.match(_strip_fence(text))
+    return match.group(1) if match else None
 
 
 def could_be_bare_call(text: str) -> bool:

@@ -4,6 +4,7 @@ errors into `error` events, and every run ends with `run-end`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ from jarvis.events import (
 from jarvis.i18n import t
 from jarvis.llm.base import ChatMessage, GenerationParams, ToolCall
 from jarvis.llm.service import GenerationStats, LlmService
+from jarvis.llm.toolcalls import new_call_id
 from jarvis.memory import commands as memory_commands
 from jarvis.memory.extraction import MemoryLearner, TurnToLearn
 from jarvis.memory.service import MemoryService
@@ -269,11 +271,17 @@ class ChatPipeline:
             calls: list[ToolCall] = []
             text: list[str] = []
             try:
-                async for chunk in self.llm.stream(messages, tools, self.params, stats):
-                    if chunk.text:
-                        text.append(chunk.text)
-                        await self._say(turn, chunk.text, emit)
-                    calls.extend(chunk.tool_calls)
+                async with contextlib.aclosing(self.llm.stream(messages, tools, self.params, stats)) as chunks:
+                    async for chunk in chunks:
+                        if chunk.text:
+                            text.append(chunk.text)
+                            await self._say(turn, chunk.text, emit)
+                        calls.extend(chunk.tool_calls)
+                        if chunk.calling is not None and self._settled_by_name(chunk.calling):
+                            # Its arguments would change nothing (« Désolé, je ne sais pas faire ça. »): stop the
+                            # model here rather than wait for them.
+                            calls.append(ToolCall(id=new_call_id(), name=chunk.calling, arguments={}))
+                            break
             finally:
                 turn.add_step(stats)
             if not calls or self.tools is None:
@@ -291,6 +299,9 @@ class ChatPipeline:
                 said = " ".join(outcome.content for outcome in outcomes)
                 await self._say(turn, (" " if turn.reply else "") + said, emit)
                 return
+
+    def _settled_by_name(self, name: str) -> bool:
+        return self.tools is not None and self.tools.settled_by_name(name)
 
     async def _say(self, turn: Turn, text: str, emit: Emit) -> None:
         turn.reply.append(text)

@@ -56,18 +56,27 @@ def not_asked(language: str) -> ToolError:
 
 
 def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
+    language = timers.language
 
     def check_time_said(kind: Literal["timer", "reminder"], label: str) -> None:
-        """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts: when they
-        asked for one, they are asked the time (« Pour combien de temps ? »: the model made it up); when they asked
-        for something else entirely (« allume le bureau en rouge » in a house Jarvis cannot reach), Jarvis says it
-        cannot do that rather than ask about a timer nobody wanted."""
+        """A timer or reminder starts only when the user's words give a time. Otherwise nothing starts: they are
+        asked the time (« Pour combien de temps ? »: the model made it up)."""
         request = current_request.get()
-        if not request or mentions_time(request):
-            return
-        if not mentions_timer(request):
-            raise not_asked(timers.language)
-        raise ToolError(ask_time(current_conversation.get(), kind, label), code="time-missing")
+        if request and not mentions_time(request):
+            raise ToolError(ask_time(current_conversation.get(), kind, label), code="time-missing")
+
+    def timer_not_asked(request: str) -> ToolError | None:
+        """Neither a time nor a timer in the request (« allume le bureau en rouge » in a house Jarvis cannot
+        reach): Jarvis says it cannot do that rather than ask about a timer nobody wanted."""
+        return None if mentions_time(request) or mentions_timer(request) else not_asked(language)
+
+    def reminder_not_asked(request: str) -> ToolError | None:
+        """« Réserve une table pour ce soir » gives a time but asks for no reminder."""
+        return None if mentions_timer(request) else not_asked(language)
+
+    def cancel_not_asked(request: str) -> ToolError | None:
+        """« éteins tout » is not « annule tout »."""
+        return None if mentions_timer(request, cancelling=True) else not_asked(language)
 
     async def start_timer(
         hours: Annotated[int, Field(ge=0)] = 0,
@@ -105,9 +114,6 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
             at: heure locale HH:MM (ou date ISO 8601) ; vide si in_minutes est donné
             in_minutes: dans combien de minutes ; 0 si at est donné
         """
-        request = current_request.get()
-        if request and not mentions_timer(request):  # « Réserve une table pour ce soir » asks for no reminder
-            raise not_asked(timers.language)
         check_time_said("reminder", message)
         if at:
             timer = await timers.remind_at(at, message)
@@ -125,13 +131,15 @@ def timer_tools(timers: TimerService, ask_time: AskTime) -> list[Tool]:
         Args:
             timer: son nom (label) ou son identifiant ; « tous » annule tout
         """
-        request = current_request.get()
-        if request and not mentions_timer(request, cancelling=True):  # « éteins tout » is not « annule tout »
-            raise not_asked(timers.language)
         cancelled = await timers.cancel(timer)
         return timers.describe_cancelled(cancelled)
 
-    return [FunctionTool(f, direct=True) for f in (start_timer, set_reminder, list_timers, cancel_timer)]
+    return [
+        FunctionTool(start_timer, direct=True, refusal=timer_not_asked),
+        FunctionTool(set_reminder, direct=True, refusal=reminder_not_asked),
+        FunctionTool(list_timers, direct=True),
+        FunctionTool(cancel_timer, direct=True, refusal=cancel_not_asked),
+    ]
 
 
 def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
@@ -145,9 +153,6 @@ def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
         Args:
             text: l'information, en une phrase
         """
-        request = current_request.get()
-        if request and not may_be_remembered(request):  # « Appelle maman » is no fact to keep
-            raise not_asked(language)
         text = clean_text(text)  # empty or oversized: a coded error the model reads
         item = NewMemory(as_statement(text, language), kind="note", retention=memory.default_retention)
         _, created = await memory.add(item)
@@ -166,4 +171,8 @@ def memory_tools(memory: MemoryService, max_results: int = 3) -> list[Tool]:
             return t("memory-search-none", language)
         return "\n".join(f"- {f.memory.text}" for f in found)
 
-    return [FunctionTool(remember, direct=True), FunctionTool(search_memory)]
+    def nothing_to_remember(request: str) -> ToolError | None:
+        """« Appelle maman » is no fact to keep."""
+        return None if may_be_remembered(request) else not_asked(language)
+
+    return [FunctionTool(remember, direct=True, refusal=nothing_to_remember), FunctionTool(search_memory)]

@@ -12,7 +12,8 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from jarvis.tools.base import ToolArgumentsError
+from jarvis.errors import JarvisError
+from jarvis.tools.base import ToolArgumentsError, current_request
 
 _ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
 
@@ -75,9 +76,11 @@ class FunctionTool:
         name: str | None = None,
         source: str = "builtin",
         direct: bool = False,
+        refusal: Callable[[str], JarvisError | None] | None = None,
     ) -> None:
         self.function = function
         self.direct = direct
+        self._refusal = refusal
         self.name = name or function.__name__
         self.source = source
         description, arg_docs = parse_docstring(function.__doc__)
@@ -109,7 +112,16 @@ class FunctionTool:
             raise ToolArgumentsError(f"arguments invalides pour {self.name} : {_describe_error(exc)}") from exc
         return {name: getattr(model, name) for name in type(model).model_fields}
 
+    def refusal(self, request: str | None) -> JarvisError | None:
+        """The error refusing any call of this turn, read from the user's request alone (« Appelle maman » asks
+        for nothing to remember): the call's arguments make no difference, so the model need not finish writing
+        them. None: the call goes ahead."""
+        return self._refusal(request) if self._refusal is not None and request else None
+
     async def run(self, arguments: dict[str, Any]) -> str:
+        refused = self.refusal(current_request.get())
+        if refused is not None:
+            raise refused
         values = self.validate(arguments)
         if self._is_async:
             result = await self.function(**values)

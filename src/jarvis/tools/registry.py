@@ -15,11 +15,14 @@ import structlog
 from jarvis.errors import JarvisError
 from jarvis.i18n import t
 from jarvis.llm.base import ToolCall, ToolSpec
-from jarvis.tools.base import Tool, ToolInfo, tool_spec
+from jarvis.tools.base import Tool, ToolInfo, current_request, tool_spec
+from jarvis.tools.functions import FunctionTool
 
 log = structlog.get_logger(__name__)
 # The model reads at most this much of a tool's answer (a prompt has a small context).
 MAX_RESULT_CHARS = 2000
+# A tool name at least this similar to one of Jarvis's (difflib's ratio) is taken for a misspelling of it.
+MISNAMED_CUTOFF = 0.6
 
 
 @dataclass(frozen=True)
@@ -95,12 +98,24 @@ class ToolRegistry:
     def infos(self) -> list[ToolInfo]:
         return [ToolInfo(tool.name, tool.description, tool.source, tool.parameters) for tool in self.tools()]
 
+    def close_names(self, name: str) -> list[str]:
+        """The tools whose names `name` may be a misspelling of (at most two)."""
+        return difflib.get_close_matches(name, [tool.name for tool in self.tools()], n=2, cutoff=MISNAMED_CUTOFF)
+
+    def settled_by_name(self, name: str) -> bool:
+        """Whether a call to `name` gets the same outcome whatever its arguments: a tool nothing resembles, or one
+        the user's request shows was not asked for. The model can stop writing the call at its name."""
+        tool = self.get(name)
+        if tool is None:
+            return not self.close_names(name)
+        return isinstance(tool, FunctionTool) and tool.refusal(current_request.get()) is not None
+
     async def execute(self, call: ToolCall) -> ToolOutcome:
         """Run one call within the time limit; never raises for the tool's own failures."""
         started = time.perf_counter()
         tool = self.get(call.name)
         if tool is None:
-            close = difflib.get_close_matches(call.name, [tool.name for tool in self.tools()], n=2, cutoff=0.6)
+            close = self.close_names(call.name)
             if not close:
                 # Nothing like it: what the user asked for is something Jarvis cannot do, and the reply says so
                 # (told the list of tools, the model read it out: « l'outil send_message n'existe pas… »).
