@@ -54,7 +54,7 @@ log = structlog.get_logger(__name__)
 # the phrase cache.
 OPENING_KEYS = ("home-done", "timer-started", "home-which", "home-which-feminine", "timer-which", "home-weather")
 # Whole replies that never change, said often enough to be ready at once too.
-FIXED_REPLY_KEYS = ("timers-none", "home-unsure", "home-cancelled")
+FIXED_REPLY_KEYS = ("timers-none", "home-unsure", "home-cancelled", "tool-not-asked")
 
 
 @dataclass

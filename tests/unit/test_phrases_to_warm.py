@@ -20,6 +20,8 @@ def test_openings_and_fixed_replies_are_warmed() -> None:
     assert {"C'est fait,", "C'est parti :", "Laquelle :", "Dehors :"} <= set(warmed)
     assert {"Aucun minuteur ni rappel en cours.", "D'accord, je ne fais rien."} <= set(warmed)
     assert {"Je ne suis pas sûr d'avoir bien compris.", "Pouvez-vous répéter ?"} <= set(warmed)
+    # Every refusal (« Appelle maman », a tool Jarvis does not have) is this sentence.
+    assert "Désolé, je ne sais pas faire ça." in warmed
 
 
 def test_replies_open_with_a_warmed_piece() -> None:
