@@ -207,6 +207,7 @@ async def test_the_model_is_stopped_at_the_name_of_a_tool_nothing_resembles(db: 
     events, result = await run(pipeline_for(engine, db), "Verrouille la porte d'entrée.")
     assert engine.unsent == 1  # the generation was closed right after the name
     assert result.end.reply == "Désolé, je ne sais pas faire ça."
+    assert result.end.timings.llm_first_token_seconds is not None  # the name was the model's first output
     (call,) = [e for e in events if e.type == "tool-call"]
     assert call.name == "lock_door" and call.arguments == {}  # the record shows what was known
     assert [e.error_code for e in events if e.type == "tool-result"] == ["tool-unavailable"]

@@ -248,7 +248,7 @@ class LlmService:
                             waited = round(time.perf_counter() - started, 1)
                             raise LlmTimeoutError(t("llm-timeout", seconds=waited)) from exc
                         now = time.perf_counter()
-                        if stats.first_token_seconds is None and (chunk.text or chunk.tool_calls):
+                        if stats.first_token_seconds is None and (chunk.text or chunk.tool_calls or chunk.calling):
                             stats.first_token_seconds = now - started
                             self.metrics.llm_ttft.labels(self.engine.name).observe(stats.first_token_seconds)
                         stats.total_seconds = now - started
