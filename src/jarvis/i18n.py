@@ -162,6 +162,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-weather-humidity": "humidité {value} %",
         "clock-time": "Il est {hour} heures{minutes}.",
         "clock-date": "Nous sommes le {weekday} {day} {month} {year}.",
+        "never-mind": "D'accord.",
         "no-audio-library": "Pas d'accès au son : la bibliothèque PortAudio est absente ({detail}). Installez-la "
         "(« apt-get install libportaudio2 »), ou parlez depuis un fichier : "
         "« jarvis talk --input question.wav --output reponse.wav ».",
@@ -333,6 +334,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home-weather-humidity": "humidity {value} %",
         "clock-time": "It is {hour}{minutes}.",
         "clock-date": "Today is {weekday}, {month} {day}, {year}.",
+        "never-mind": "Okay.",
         "no-audio-library": "No sound access: the PortAudio library is missing ({detail}). Install it "
         "(`apt-get install libportaudio2`), or speak from a file: "
         "`jarvis talk --input question.wav --output answer.wav`.",

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from jarvis.brain.clock_intents import register_clock_intents
 from jarvis.brain.fastpath import FastPath
+from jarvis.brain.own_intents import register_own_intents
 from jarvis.brain.prompt import PromptBuilder
 from jarvis.brain.summary import ConversationSummariser
 from jarvis.config import Settings
@@ -54,7 +54,7 @@ log = structlog.get_logger(__name__)
 # the phrase cache.
 OPENING_KEYS = ("home-done", "timer-started", "home-which", "home-which-feminine", "timer-which", "home-weather")
 # Whole replies that never change, said often enough to be ready at once too.
-FIXED_REPLY_KEYS = ("timers-none", "home-unsure", "home-cancelled", "tool-not-asked")
+FIXED_REPLY_KEYS = ("timers-none", "home-unsure", "home-cancelled", "tool-not-asked", "never-mind")
 
 
 @dataclass
@@ -423,5 +423,5 @@ def build_fast_path(settings: Settings, prompts: PromptBuilder) -> tuple[HomeSer
     home = HomeService(ha)
     intents = HomeIntents(home, fast_path)
     intents.register()
-    register_clock_intents(fast_path, prompts)
+    register_own_intents(fast_path, prompts)
     return home, fast_path, intents

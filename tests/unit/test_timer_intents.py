@@ -14,6 +14,7 @@ from jarvis.store.db import Database
 from jarvis.store.timers import TimerRepository
 from jarvis.timers.intents import clean_label, register_timer_intents, unfold
 from jarvis.timers.service import TimerService
+from tests.unit.test_own_intents import with_own_intents
 from tests.unit.test_timers import RecordingAnnouncer, local_now
 
 
@@ -81,6 +82,16 @@ async def test_status_list_and_cancel(fast_path: FastPath, timers: TimerService)
     assert text == "C'est annulé : de 3 minutes."
     assert await timers.list() == []
     assert (await say(fast_path, "annule le minuteur"))[0] == "Aucun minuteur ni rappel en cours."
+
+
+async def test_annuler_alone_cancels_no_timer(fast_path: FastPath, timers: TimerService) -> None:
+    """With Jarvis's own intents (as in a server), « annuler » alone is « never mind », not « cancel them all »."""
+    with_own_intents(fast_path)
+    await say(fast_path, "minuteur de 10 minutes pour les pâtes")
+    assert await say(fast_path, "Annuler.") == ("D'accord.", "HassNevermind")
+    assert [t.label for t in await timers.list()] == ["pâtes"]
+    text, intent = await say(fast_path, "annule le minuteur des pâtes")
+    assert intent == "HassCancelTimer" and text == "C'est annulé : pâtes."
 
 
 async def test_cancel_asks_which_when_several_fit(fast_path: FastPath, timers: TimerService) -> None:

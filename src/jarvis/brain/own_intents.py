@@ -1,4 +1,5 @@
-"""Fast-path answers for the time and the date, from Jarvis's own clock and time zone."""
+"""Fast-path answers that need nothing but Jarvis itself: the time and the date (its own clock and time zone), and
+« laisse tomber » (Home Assistant's HassNevermind: « annule », « oublie », « rien », « chut »…)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from jarvis.brain.prompt import PromptBuilder, month_name, weekday_name
 from jarvis.i18n import t
 
 
-def register_clock_intents(fast_path: FastPath, prompts: PromptBuilder) -> None:
+def register_own_intents(fast_path: FastPath, prompts: PromptBuilder) -> None:
     async def current_time(request: IntentRequest) -> str:
         now = prompts.now()
         if request.language == "fr":
@@ -27,5 +28,10 @@ def register_clock_intents(fast_path: FastPath, prompts: PromptBuilder) -> None:
             year=now.year,
         )
 
+    async def never_mind(request: IntentRequest) -> str:
+        """Nothing to do, and nothing to guess: the model once took « annuler » for « cancel every timer »."""
+        return t("never-mind", request.language)
+
     fast_path.register("HassGetCurrentTime", current_time)
     fast_path.register("HassGetCurrentDate", current_date)
+    fast_path.register("HassNevermind", never_mind)
